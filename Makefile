@@ -1,0 +1,48 @@
+# The two commands a person needs: `make run` and `make test`. Both bootstrap .venv from constraints.txt.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PORT ?= 8787
+
+.PHONY: venv run test lint typecheck template docs unit bench layer register-commands clean
+
+$(STAMP): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=python3.x)")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+run: $(STAMP)
+	PORT=$(PORT) $(BIN)/python -m kaltura_discord.local.stack
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+template: $(STAMP)
+	$(BIN)/cfn-lint template.yaml
+
+test: lint typecheck template
+	$(BIN)/python -m pytest
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest tests/unit
+
+bench: $(STAMP)
+	$(BIN)/python scripts/bench.py
+
+layer: $(STAMP)
+	$(BIN)/python scripts/build_layer.py
+
+# Called by `sam build` (BuildMethod: makefile) with ARTIFACTS_DIR set.
+build-SharedLayer:
+	$(PYTHON) scripts/build_layer.py --output "$(ARTIFACTS_DIR)" --no-zip
+
+clean:
+	rm -rf $(VENV) build .aws-sam .mypy_cache .ruff_cache

@@ -1,0 +1,105 @@
+"""The one place that reads settings.
+
+Plain settings come from environment variables. Secrets come from the environment under the same names
+locally, and in AWS from one Secrets Manager secret (a JSON object keyed by those names) named by
+``SECRETS_ID``, cached per container. Everything is read lazily so the PING path pays for nothing it
+does not use.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Mapping
+from typing import Any
+
+DEFAULT_DISCORD_API_BASE_URL = "https://discord.com/api/v10"
+DEFAULT_KALTURA_SERVICE_URL = "https://www.kaltura.com"
+SECRET_NAMES = frozenset(
+    {"DISCORD_BOT_TOKEN", "KALTURA_ADMIN_SECRET", "KALTURA_APP_TOKEN", "JWT_SIGNING_KEYS"}
+)
+SECRETS_MAX_AGE_SECONDS = 300.0
+
+
+class ConfigurationError(RuntimeError):
+    """A required setting is missing or malformed; the message names it in one line."""
+
+
+def optional(name: str, default: str | None = None, environ: Mapping[str, str] | None = None) -> str | None:
+    value = (os.environ if environ is None else environ).get(name, "").strip()
+    return value or default
+
+
+def required(name: str, environ: Mapping[str, str] | None = None) -> str:
+    value = optional(name, environ=environ)
+    if value is None:
+        raise ConfigurationError(f"missing required setting {name}")
+    return value
+
+
+def integer(name: str, default: int, environ: Mapping[str, str] | None = None) -> int:
+    raw = optional(name, environ=environ)
+    if raw is None:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigurationError(f"setting {name} must be an integer, got {raw!r}") from None
+
+
+def discord_api_base_url() -> str:
+    return (optional("DISCORD_API_BASE_URL") or DEFAULT_DISCORD_API_BASE_URL).rstrip("/")
+
+
+def kaltura_service_url() -> str:
+    return (optional("KALTURA_SERVICE_URL") or DEFAULT_KALTURA_SERVICE_URL).rstrip("/")
+
+
+class _SecretStore:
+    """Secrets by name: the environment first, then the JSON secret named by SECRETS_ID (cached)."""
+
+    def __init__(self) -> None:
+        self._loaded: dict[str, Any] | None = None
+        self._loaded_at = 0.0
+
+    def clear(self) -> None:
+        self._loaded = None
+
+    def _from_secrets_manager(self) -> dict[str, Any]:
+        now = time.monotonic()
+        if self._loaded is not None and now - self._loaded_at < SECRETS_MAX_AGE_SECONDS:
+            return self._loaded
+        secret_id = optional("SECRETS_ID")
+        if secret_id is None:
+            return {}
+        from aws_lambda_powertools.utilities import parameters  # noqa: PLC0415 - only AWS needs it
+
+        raw = parameters.get_secret(secret_id, max_age=int(SECRETS_MAX_AGE_SECONDS))
+        text = raw.decode() if isinstance(raw, bytes) else str(raw)
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError:
+            raise ConfigurationError(f"secret {secret_id} is not a JSON object") from None
+        if not isinstance(value, dict):
+            raise ConfigurationError(f"secret {secret_id} is not a JSON object")
+        self._loaded, self._loaded_at = value, now
+        return value
+
+    def get(self, name: str) -> str | None:
+        if name not in SECRET_NAMES:
+            raise KeyError(name)
+        from_env = optional(name)
+        if from_env is not None:
+            return from_env
+        value = self._from_secrets_manager().get(name)
+        return str(value) if value not in (None, "") else None
+
+    def require(self, name: str) -> str:
+        value = self.get(name)
+        if value is None:
+            raise ConfigurationError(f"missing required setting {name} (environment or the SECRETS_ID secret)")
+        return value
+
+
+secrets = _SecretStore()
