@@ -20,7 +20,7 @@ def create_client(
     headers: dict[str, str] | None = None,
 ) -> httpx.Client:
     """Build a client meant to live for the whole container (keep-alive across invocations)."""
-    import httpx  # noqa: PLC0415 - heavy; only the slow paths need it
+    import httpx
 
     timeout = httpx.Timeout(read_timeout, connect=connect_timeout)
     limits = httpx.Limits(max_connections=20, max_keepalive_connections=10, keepalive_expiry=60.0)

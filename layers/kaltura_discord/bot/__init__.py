@@ -1,0 +1,1 @@
+"""The application: wires the Discord side to the domain (routes, command handlers, jobs, worker)."""

@@ -1,0 +1,63 @@
+"""Routes a verified, parsed interaction to its handler and turns every failure into a clear answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kaltura_discord.bot.routes import build_router
+from kaltura_discord.discord import responses
+from kaltura_discord.discord.interaction import Interaction, InteractionType
+from kaltura_discord.discord.responses import InteractionResponse
+from kaltura_discord.discord.router import Router, UnknownRoute, UserFacingError
+from kaltura_discord.logs import get_logger
+
+log = get_logger(__name__)
+
+_router: Router | None = None
+
+
+def get_router() -> Router:
+    global _router  # noqa: PLW0603 - built once per container
+    if _router is None:
+        _router = build_router()
+    return _router
+
+
+def _refusal(interaction: Interaction, text: str) -> InteractionResponse:
+    if interaction.type == InteractionType.AUTOCOMPLETE:
+        return responses.autocomplete(())
+    return responses.ephemeral(text)
+
+
+def handle_interaction(interaction: Interaction, router: Router | None = None) -> InteractionResponse:
+    context = {
+        "interaction_id": interaction.id,
+        "interaction_type": interaction.type,
+        "command": interaction.command_name or None,
+        "guild_id": interaction.guild_id,
+    }
+    log.info("interaction", extra=context)
+    try:
+        handler = (router or get_router()).find(interaction)
+    except UnknownRoute:
+        log.warning("no handler for interaction", extra=context)
+        return _refusal(
+            interaction,
+            "I don't know that command or button any more. It may have been removed or renamed; "
+            "try `/kaltura-help` to see what is available.",
+        )
+    try:
+        return handler(interaction)
+    except UserFacingError as exc:
+        return _refusal(interaction, str(exc))
+    except Exception:
+        log.exception("interaction handler failed", extra=context)
+        return _refusal(
+            interaction,
+            "Something went wrong on our side while handling that. Please try again; if it keeps happening, "
+            f"tell a server admin (reference `{interaction.id}`).",
+        )
+
+
+def dispatch(payload: dict[str, Any]) -> dict[str, Any]:
+    return handle_interaction(Interaction(payload)).to_dict()

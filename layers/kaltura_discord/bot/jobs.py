@@ -1,0 +1,157 @@
+"""Deferred work: a handler answers type 5/6 at once and hands a job to the worker.
+
+In AWS the job goes to the worker function by an asynchronous invoke; locally the stack installs a
+dispatcher that runs the same job in-process after the HTTP response has been written.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from kaltura_discord import settings
+from kaltura_discord.discord import responses
+from kaltura_discord.discord.router import UserFacingError
+from kaltura_discord.logs import get_logger
+
+if TYPE_CHECKING:
+    from kaltura_discord.discord.interaction import Interaction
+    from kaltura_discord.discord.responses import InteractionResponse
+
+log = get_logger(__name__)
+
+DISCORD_EPOCH_MS = 1_420_070_400_000
+INTERACTION_TOKEN_LIFETIME_SECONDS = 15 * 60
+
+# Job kind -> "module:function" taking a Job and returning the message body for the original response
+# (or None when the function edited it itself). Imported by the worker on first use.
+JOB_HANDLERS: dict[str, str] = {
+    "status": "kaltura_discord.bot.status:run_status",
+}
+
+
+def snowflake_time(snowflake: str) -> float | None:
+    """Seconds since the epoch at which Discord created the object with this id."""
+    try:
+        return ((int(snowflake) >> 22) + DISCORD_EPOCH_MS) / 1000.0
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class Job:
+    kind: str
+    interaction_id: str
+    application_id: str
+    token: str
+    guild_id: str | None
+    channel_id: str | None
+    user_id: str
+    display_name: str
+    role_ids: list[str]
+    permissions: int
+    payload: dict[str, Any] = field(default_factory=dict)
+    created_at: float = 0.0
+
+    @classmethod
+    def for_interaction(cls, kind: str, interaction: Interaction, payload: dict[str, Any]) -> Job:
+        return cls(
+            kind=kind,
+            interaction_id=interaction.id,
+            application_id=interaction.application_id,
+            token=interaction.token,
+            guild_id=interaction.guild_id,
+            channel_id=interaction.channel_id,
+            user_id=interaction.user_id,
+            display_name=interaction.display_name,
+            role_ids=sorted(interaction.role_ids),
+            permissions=interaction.permissions,
+            payload=payload,
+            created_at=snowflake_time(interaction.id) or time.time(),
+        )
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> Job:
+        names = set(cls.__dataclass_fields__)
+        return cls(**{k: v for k, v in raw.items() if k in names})
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @property
+    def deadline(self) -> float:
+        """After this the interaction token no longer works (kept a few seconds short of 15 minutes)."""
+        return self.created_at + INTERACTION_TOKEN_LIFETIME_SECONDS - 5
+
+
+class Dispatcher(Protocol):
+    def submit(self, job: Job) -> None: ...
+
+
+class DispatchError(Exception):
+    """The job could not be handed to the worker."""
+
+
+class LambdaDispatcher:
+    """Asynchronous invoke (InvocationType=Event) of the worker function named by WORKER_FUNCTION_NAME."""
+
+    def __init__(self, function_name: str) -> None:
+        self._function_name = function_name
+        self._client: Any = None
+
+    def submit(self, job: Job) -> None:
+        if self._client is None:
+            import boto3
+            from botocore.config import Config
+
+            self._client = boto3.client(
+                "lambda", config=Config(connect_timeout=1, read_timeout=2, retries={"max_attempts": 2})
+            )
+        try:
+            self._client.invoke(
+                FunctionName=self._function_name,
+                InvocationType="Event",
+                Payload=json.dumps(job.to_dict(), separators=(",", ":")).encode(),
+            )
+        except Exception as exc:
+            raise DispatchError(type(exc).__name__) from exc
+
+
+_dispatcher: Dispatcher | None = None
+
+
+def install_dispatcher(dispatcher: Dispatcher | None) -> None:
+    """Used by the local stack and tests; AWS uses the Lambda dispatcher."""
+    global _dispatcher  # noqa: PLW0603
+    _dispatcher = dispatcher
+
+
+def get_dispatcher() -> Dispatcher:
+    global _dispatcher  # noqa: PLW0603
+    if _dispatcher is None:
+        _dispatcher = LambdaDispatcher(settings.required("WORKER_FUNCTION_NAME"))
+    return _dispatcher
+
+
+def defer(
+    interaction: Interaction,
+    kind: str,
+    payload: dict[str, Any] | None = None,
+    *,
+    ephemeral: bool = True,
+    update: bool = False,
+) -> InteractionResponse:
+    """Hand the job to the worker and answer with a deferred response (type 6 when ``update``)."""
+    if kind not in JOB_HANDLERS:
+        raise ValueError(f"unknown job kind {kind!r}")
+    job = Job.for_interaction(kind, interaction, payload or {})
+    try:
+        get_dispatcher().submit(job)
+    except DispatchError as exc:
+        log.error("job dispatch failed", extra={"interaction_id": interaction.id, "error": str(exc)})
+        raise UserFacingError("I couldn't start that just now. Please try again in a moment.") from None
+    if update:
+        return responses.deferred_update()
+    return responses.deferred_message(ephemeral=ephemeral)

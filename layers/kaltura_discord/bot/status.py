@@ -1,0 +1,37 @@
+"""``/kaltura-status``: a deferred health check of the bot's storage (and Kaltura, once configured)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from kaltura_discord import __version__
+from kaltura_discord.bot.jobs import Job, defer
+from kaltura_discord.discord import responses
+from kaltura_discord.discord.interaction import MANAGE_GUILD, Interaction
+from kaltura_discord.discord.responses import InteractionResponse
+from kaltura_discord.discord.router import UserFacingError
+from kaltura_discord.storage import dynamodb
+
+
+def kaltura_status(interaction: Interaction) -> InteractionResponse:
+    if not interaction.has_permission(MANAGE_GUILD):
+        raise UserFacingError("Only members with the Manage Server permission can check the bot's status.")
+    return defer(interaction, "status", ephemeral=True)
+
+
+def _check(name: str, probe: Any) -> str:
+    started = time.perf_counter()
+    try:
+        probe()
+    except Exception as exc:
+        return f"\u274c {name}: unreachable ({type(exc).__name__})"
+    return f"\u2705 {name}: ok ({(time.perf_counter() - started) * 1000:.0f} ms)"
+
+
+def run_status(_job: Job) -> dict[str, Any]:
+    def storage() -> None:
+        dynamodb.get_client().describe_table(TableName=dynamodb.table_name())
+
+    lines = [f"**kaltura-discord {__version__}**", _check("Storage (DynamoDB)", storage)]
+    return responses.message_body("\n".join(lines))

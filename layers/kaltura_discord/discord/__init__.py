@@ -1,0 +1,1 @@
+"""The Discord side: signatures, Lambda events, interactions, responses, routing and the REST client."""

@@ -1,0 +1,161 @@
+"""Discord's REST API, for the calls this project makes after answering: webhook edits, follow-ups and
+channel messages. 429s are waited out within the caller's deadline, 404s are never retried.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from kaltura_discord import settings
+from kaltura_discord.http import create_client
+
+if TYPE_CHECKING:
+    import httpx
+
+MAX_SERVER_ERROR_RETRIES = 3
+
+
+class DiscordError(Exception):
+    """The one error type of the Discord REST boundary."""
+
+    def __init__(self, message: str, status: int = 0, code: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+    @property
+    def not_found(self) -> bool:
+        return self.status == 404
+
+
+class DiscordRest:
+    def __init__(
+        self,
+        base_url: str,
+        application_id: str,
+        *,
+        bot_token: Callable[[], str | None] | None = None,
+        client: httpx.Client | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._base_url = base_url.rstrip("/")
+        self._application_id = application_id
+        self._bot_token = bot_token or (lambda: None)
+        self._client = client or create_client(read_timeout=8.0)
+        self._sleep = sleep
+        self._clock = clock
+
+    def close(self) -> None:
+        self._client.close()
+
+    def edit_original(self, token: str, body: dict[str, Any], deadline: float | None = None) -> dict[str, Any]:
+        path = f"/webhooks/{self._application_id}/{token}/messages/@original"
+        return self._request("PATCH", path, body, deadline=deadline)
+
+    def followup(self, token: str, body: dict[str, Any], deadline: float | None = None) -> dict[str, Any]:
+        return self._request("POST", f"/webhooks/{self._application_id}/{token}", body, deadline=deadline)
+
+    def create_message(self, channel_id: str, body: dict[str, Any], deadline: float | None = None) -> dict[str, Any]:
+        return self._request("POST", f"/channels/{channel_id}/messages", body, deadline=deadline, bot=True)
+
+    def _headers(self, bot: bool) -> dict[str, str]:
+        headers = {"Content-Type": "application/json"}
+        if bot:
+            token = self._bot_token()
+            if not token:
+                raise DiscordError("no bot token is configured (DISCORD_BOT_TOKEN)")
+            headers["Authorization"] = f"Bot {token}"
+        return headers
+
+    def _request(
+        self, method: str, path: str, body: Any, *, deadline: float | None = None, bot: bool = False
+    ) -> dict[str, Any]:
+        import httpx
+
+        deadline = deadline if deadline is not None else self._clock() + 60.0
+        payload = json.dumps(body).encode()
+        server_errors = 0
+        while True:
+            try:
+                response = self._client.request(
+                    method, self._base_url + path, content=payload, headers=self._headers(bot)
+                )
+            except httpx.HTTPError as exc:
+                server_errors += 1
+                if server_errors > MAX_SERVER_ERROR_RETRIES or not self._wait(2.0**server_errors / 4, deadline):
+                    raise DiscordError(f"Discord could not be reached ({type(exc).__name__})") from None
+                continue
+            status = response.status_code
+            if status < 300:
+                return _json_object(response)
+            if status == 429:
+                if self._wait(_retry_after(response), deadline):
+                    continue
+                raise DiscordError("Discord kept rate limiting the request until its deadline", status)
+            if status >= 500:
+                server_errors += 1
+                if server_errors <= MAX_SERVER_ERROR_RETRIES and self._wait(2.0**server_errors / 4, deadline):
+                    continue
+            error = _json_object(response)
+            code = error.get("code")
+            raise DiscordError(
+                f"Discord answered {status}: {error.get('message', response.reason_phrase)}",
+                status,
+                code if isinstance(code, int) else None,
+            )
+
+    def _wait(self, seconds: float, deadline: float) -> bool:
+        delay = max(0.0, seconds) + random.uniform(0, 0.05)
+        if self._clock() + delay > deadline:
+            return False
+        self._sleep(delay)
+        return True
+
+
+def _retry_after(response: httpx.Response) -> float:
+    body = _json_object(response)
+    value = body.get("retry_after")
+    if isinstance(value, int | float):
+        return float(value)
+    for header in ("retry-after", "x-ratelimit-reset-after"):
+        try:
+            return float(response.headers[header])
+        except (KeyError, ValueError):
+            continue
+    return 1.0
+
+
+def _json_object(response: httpx.Response) -> dict[str, Any]:
+    try:
+        value = response.json()
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+_default: DiscordRest | None = None
+
+
+def get_rest() -> DiscordRest:
+    """The container's client, created on first use."""
+    global _default  # noqa: PLW0603 - one client per container
+    if _default is None:
+        _default = DiscordRest(
+            settings.discord_api_base_url(),
+            settings.required("DISCORD_APPLICATION_ID"),
+            bot_token=lambda: settings.secrets.get("DISCORD_BOT_TOKEN"),
+        )
+    return _default
+
+
+def reset_rest() -> None:
+    """Close and forget the container's client (tests that start a new stand-in)."""
+    global _default  # noqa: PLW0603
+    if _default is not None:
+        _default.close()
+    _default = None

@@ -1,0 +1,172 @@
+"""``make run``: the whole system on one machine.
+
+Starts moto's DynamoDB server in-process with the table from template.yaml, a stand-in for Discord's REST
+API, the local Kaltura sandbox when no Kaltura credentials are set, and serves ``POST /interactions`` with
+the same handler code as Lambda. Deferred jobs run in-process after each response.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from kaltura_discord.local.signing import load_or_create_signing_key, public_key_hex, state_dir
+from kaltura_discord.settings import ConfigurationError
+
+LOCAL_APPLICATION_ID = "1000000000000000001"
+LOCAL_BOT_TOKEN = "local-bot-token"  # noqa: S105 - the stand-in's own token, not a secret
+LOCAL_TABLE = "kaltura-discord-local"
+SANDBOX_PARTNER_ID = "1234567"
+SANDBOX_ADMIN_SECRET = "sandbox-admin-secret-0123456789ab"  # noqa: S105 - the sandbox's own secret
+
+
+@dataclass
+class Stack:
+    url: str = ""
+    public_key: str = ""
+    discord_api_base_url: str = ""
+    kaltura_service_url: str = ""
+    kaltura_sandbox: bool = False
+    stoppers: list[Callable[[], None]] = field(default_factory=list)
+
+    def state(self) -> dict[str, Any]:
+        return {
+            "interactions_url": f"{self.url}/interactions",
+            "public_key": self.public_key,
+            "discord_api_base_url": self.discord_api_base_url,
+            "application_id": os.environ["DISCORD_APPLICATION_ID"],
+            "kaltura_service_url": self.kaltura_service_url,
+            "kaltura_sandbox": self.kaltura_sandbox,
+        }
+
+    def stop(self) -> None:
+        for stopper in reversed(self.stoppers):
+            try:
+                stopper()
+            except Exception as exc:
+                print(f"warning: stopping a local service failed: {exc}", file=sys.stderr)
+
+
+def _kaltura_credentials_set() -> bool:
+    return bool(os.environ.get("KALTURA_PARTNER_ID")) and bool(
+        os.environ.get("KALTURA_ADMIN_SECRET") or os.environ.get("KALTURA_APP_TOKEN")
+    )
+
+
+def start(host: str = "127.0.0.1", port: int = 8787) -> Stack:
+    """Start every local service; settings the user already exported are kept."""
+    import boto3
+
+    from kaltura_discord.bot import jobs, worker
+    from kaltura_discord.bot.interactions import InteractionsApp
+    from kaltura_discord.local.discord_standin import DiscordStandIn
+    from kaltura_discord.local.moto_server import EmbeddedDynamoDB
+    from kaltura_discord.local.server import AfterResponseDispatcher, LocalServer
+    from kaltura_discord.local.tables import create_table
+
+    stack = Stack()
+    env = os.environ
+    for name, value in (
+        ("AWS_ACCESS_KEY_ID", "local"),
+        ("AWS_SECRET_ACCESS_KEY", "local"),
+        ("AWS_DEFAULT_REGION", "us-east-1"),
+        ("DISCORD_APPLICATION_ID", LOCAL_APPLICATION_ID),
+        ("TABLE_NAME", LOCAL_TABLE),
+    ):
+        env.setdefault(name, value)
+
+    if not env.get("DISCORD_PUBLIC_KEY"):
+        env["DISCORD_PUBLIC_KEY"] = public_key_hex(load_or_create_signing_key())
+    stack.public_key = env["DISCORD_PUBLIC_KEY"]
+
+    if not env.get("AWS_ENDPOINT_URL_DYNAMODB"):
+        dynamodb = EmbeddedDynamoDB(host=host).start()
+        stack.stoppers.append(dynamodb.stop)
+        env["AWS_ENDPOINT_URL_DYNAMODB"] = dynamodb.endpoint_url
+    client: Any = boto3.client("dynamodb")
+    if env["TABLE_NAME"] not in client.list_tables()["TableNames"]:
+        create_table(client, env["TABLE_NAME"])
+
+    if not env.get("DISCORD_API_BASE_URL"):
+        env.setdefault("DISCORD_BOT_TOKEN", LOCAL_BOT_TOKEN)
+        standin = DiscordStandIn(host=host, bot_token=env["DISCORD_BOT_TOKEN"]).start()
+        stack.stoppers.append(standin.stop)
+        env["DISCORD_API_BASE_URL"] = standin.api_base_url
+    stack.discord_api_base_url = env["DISCORD_API_BASE_URL"]
+
+    if not _kaltura_credentials_set():
+        from kaltura_discord.local.kaltura_sandbox import KalturaSandbox
+
+        env["KALTURA_PARTNER_ID"] = SANDBOX_PARTNER_ID
+        env["KALTURA_ADMIN_SECRET"] = SANDBOX_ADMIN_SECRET
+        env.pop("KALTURA_APP_TOKEN_ID", None)
+        sandbox = KalturaSandbox(partner_id=int(SANDBOX_PARTNER_ID), admin_secret=SANDBOX_ADMIN_SECRET).start()
+        stack.stoppers.append(sandbox.stop)
+        env["KALTURA_SERVICE_URL"] = sandbox.url
+        stack.kaltura_sandbox = True
+    stack.kaltura_service_url = env.get("KALTURA_SERVICE_URL", "https://www.kaltura.com")
+
+    dispatcher = AfterResponseDispatcher(worker.handler)
+    jobs.install_dispatcher(dispatcher)
+    app = InteractionsApp(env["DISCORD_PUBLIC_KEY"])
+    server = LocalServer({"/interactions": app.handle}, dispatcher, host=host, port=port).start_in_thread()
+    stack.stoppers.append(server.stop)
+    stack.url = server.url
+
+    directory = state_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "stack.json").write_text(json.dumps(stack.state(), indent=2))
+    return stack
+
+
+def _banner(stack: Stack) -> str:
+    lines = [
+        "kaltura-discord local stack",
+        f"  interactions URL : {stack.url}/interactions",
+        f"  public key       : {stack.public_key}",
+        f"  Discord REST     : {stack.discord_api_base_url}",
+        f"  DynamoDB         : {os.environ['AWS_ENDPOINT_URL_DYNAMODB']} (table {os.environ['TABLE_NAME']})",
+    ]
+    if stack.kaltura_sandbox:
+        lines += [
+            f"  Kaltura          : {stack.kaltura_service_url}",
+            "  *** KALTURA SANDBOX: no Kaltura credentials are set, so meetings are simulated locally. ***",
+            "  *** Set KALTURA_PARTNER_ID and KALTURA_ADMIN_SECRET (or app-token settings) for real Kaltura. ***",
+        ]
+    else:
+        lines.append(f"  Kaltura          : {stack.kaltura_service_url} (real account)")
+    lines += [
+        "",
+        "Try it:  .venv/bin/python scripts/send_interaction.py kaltura-help",
+        "Stop with Ctrl+C.",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    port = int(os.environ.get("PORT") or 8787)
+    try:
+        stack = start(port=port)
+    except ConfigurationError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(1) from None
+    except OSError as exc:
+        print(f"error: could not start the local stack on port {port}: {exc.strerror or exc}", file=sys.stderr)
+        raise SystemExit(1) from None
+    print(_banner(stack), flush=True)
+    print("READY " + json.dumps(stack.state()), flush=True)
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    signal.signal(signal.SIGINT, lambda *_: stopped.set())
+    stopped.wait()
+    stack.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""DynamoDB access: one client per container, the table named by TABLE_NAME."""

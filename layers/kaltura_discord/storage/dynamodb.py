@@ -1,0 +1,44 @@
+"""The container's DynamoDB client and table name (boto3 honours AWS_ENDPOINT_URL_DYNAMODB by itself)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from kaltura_discord import settings
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+_client: DynamoDBClient | None = None
+
+
+def get_client() -> DynamoDBClient:
+    global _client  # noqa: PLW0603 - one client per container
+    if _client is None:
+        import boto3
+        from botocore.config import Config
+
+        config = Config(connect_timeout=2, read_timeout=3, retries={"max_attempts": 3, "mode": "standard"})
+        _client = boto3.client("dynamodb", config=config)
+    return _client
+
+
+def table_name() -> str:
+    return settings.required("TABLE_NAME")
+
+
+def reset() -> None:
+    """Forget the client (tests that point boto3 at another endpoint)."""
+    global _client  # noqa: PLW0603
+    _client = None
+
+
+def is_conditional_check_failure(exc: Exception) -> bool:
+    response = getattr(exc, "response", None)
+    if not isinstance(response, dict):
+        return False
+    code = response.get("Error", {}).get("Code")
+    if code == "ConditionalCheckFailedException":
+        return True
+    reasons = response.get("CancellationReasons") or []
+    return code == "TransactionCanceledException" and any(r.get("Code") == "ConditionalCheckFailed" for r in reasons)
