@@ -16,9 +16,7 @@ from typing import Any
 
 DEFAULT_DISCORD_API_BASE_URL = "https://discord.com/api/v10"
 DEFAULT_KALTURA_SERVICE_URL = "https://www.kaltura.com"
-SECRET_NAMES = frozenset(
-    {"DISCORD_BOT_TOKEN", "KALTURA_ADMIN_SECRET", "KALTURA_APP_TOKEN", "JWT_SIGNING_KEYS"}
-)
+SECRET_NAMES = frozenset({"DISCORD_BOT_TOKEN", "KALTURA_ADMIN_SECRET", "KALTURA_APP_TOKEN", "JWT_SIGNING_KEYS"})
 SECRETS_MAX_AGE_SECONDS = 300.0
 
 
@@ -73,7 +71,7 @@ class _SecretStore:
         secret_id = optional("SECRETS_ID")
         if secret_id is None:
             return {}
-        from aws_lambda_powertools.utilities import parameters  # noqa: PLC0415 - only AWS needs it
+        from aws_lambda_powertools.utilities import parameters
 
         raw = parameters.get_secret(secret_id, max_age=int(SECRETS_MAX_AGE_SECONDS))
         text = raw.decode() if isinstance(raw, bytes) else str(raw)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 from typing import Any
 
@@ -26,7 +27,9 @@ class EmbeddedDynamoDB:
         return f"http://{self.host}:{self.port}"
 
     def start(self) -> EmbeddedDynamoDB:
-        from moto.server import ThreadedMotoServer  # noqa: PLC0415 - dev/local only
+        from moto.server import ThreadedMotoServer
+
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
         self._server = ThreadedMotoServer(ip_address=self.host, port=self.port, verbose=False)
         self._server.start()

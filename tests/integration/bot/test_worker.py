@@ -44,9 +44,7 @@ def test_duplicated_job_does_not_act_twice(table_name: str, discord: DiscordStan
     assert len(edits(discord, job)) == 1
 
 
-def test_job_past_the_token_lifetime_gives_up_without_calling_discord(
-    table_name: str, discord: DiscordStandIn
-) -> None:
+def test_job_past_the_token_lifetime_gives_up_without_calling_discord(table_name: str, discord: DiscordStandIn) -> None:
     job = status_job(created_at=time.time() - 15 * 60)
     assert Worker().run(job.to_dict()) == {"status": "expired"}
     assert discord.calls() == []

@@ -44,7 +44,7 @@ def test_content_is_capped_at_2000_characters() -> None:
 
 
 def test_autocomplete_keeps_at_most_25_choices_and_caps_names() -> None:
-    data = responses.autocomplete((("n" * 150, str(i)) for i in range(40))).data
+    data = responses.autocomplete(("n" * 150, str(i)) for i in range(40)).data
     assert data is not None
     assert len(data["choices"]) == 25
     assert all(len(c["name"]) == 100 for c in data["choices"])

@@ -39,7 +39,9 @@ def test_commands_route_by_name_and_subcommand(router: Router) -> None:
     assert route(router, interaction(2, {"name": "cfg", "options": [sub]})) == "set"
     group = {"name": "group", "type": 2, "options": [{"name": "leaf", "type": 1, "options": []}]}
     assert route(router, interaction(2, {"name": "grp", "options": [group]})) == "group-leaf"
-    assert route(router, interaction(2, {"name": "flat", "options": [{"name": "x", "type": 3, "value": "1"}]})) == "flat"
+    assert (
+        route(router, interaction(2, {"name": "flat", "options": [{"name": "x", "type": 3, "value": "1"}]})) == "flat"
+    )
 
 
 def test_subcommand_options_are_the_leaf_options(router: Router) -> None:

@@ -1,0 +1,198 @@
+#!/usr/bin/env python3
+"""`make bench`: the figures the issues ask for, in one run.
+
+Each measurement runs in a fresh child process of this script (``--child NAME``) so imports, caches and
+peak RSS belong to that measurement alone. Figures are printed as a table; ``--json PATH`` also saves them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+WARM_ITERATIONS = 5000
+COLD_RUNS = 10
+
+
+def _env() -> dict[str, str]:
+    from tests.support.interactions import APPLICATION_ID, PUBLIC_KEY_HEX
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("KALTURA_", "DISCORD_", "AWS_ENDPOINT"))}
+    env.update(
+        DISCORD_PUBLIC_KEY=PUBLIC_KEY_HEX,
+        DISCORD_APPLICATION_ID=APPLICATION_ID,
+        PYTHONPATH=f"{REPO}{os.pathsep}{REPO / 'layers'}",
+        PYTHONDONTWRITEBYTECODE="",
+    )
+    return env
+
+
+def _child(name: str) -> dict[str, Any]:
+    result = subprocess.run(
+        [sys.executable, __file__, "--child", name],
+        env=_env(),
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    if result.returncode != 0:
+        raise SystemExit(f"benchmark {name} failed:\n{result.stdout}\n{result.stderr[-3000:]}")
+    last_line = result.stdout.strip().splitlines()[-1]
+    parsed: dict[str, Any] = json.loads(last_line)
+    return parsed
+
+
+def _timed(fn: Callable[[], Any], iterations: int) -> dict[str, float]:
+    for _ in range(min(500, iterations)):
+        fn()
+    samples = []
+    clock = time.perf_counter_ns
+    for _ in range(iterations):
+        started = clock()
+        fn()
+        samples.append(clock() - started)
+    samples.sort()
+    return {
+        "median_us": statistics.median(samples) / 1000,
+        "p99_us": samples[int(len(samples) * 0.99) - 1] / 1000,
+    }
+
+
+def _peak_rss_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# ---- child measurements -------------------------------------------------------------------------------
+
+
+def child_cold() -> dict[str, Any]:
+    import importlib.util
+
+    started = time.perf_counter()
+    spec = importlib.util.spec_from_file_location("interactions_app", REPO / "functions/interactions/app.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    imported = time.perf_counter()
+
+    from tests.support.interactions import signed_event
+
+    event = signed_event({"type": 1, "id": "1", "application_id": "1", "token": "t"})
+    before_ping = time.perf_counter()
+    assert module.handler(event, None)["statusCode"] == 200
+    done = time.perf_counter()
+    return {"import_init_ms": (imported - started) * 1000, "first_ping_ms": (done - before_ping) * 1000}
+
+
+def child_ours() -> dict[str, Any]:
+    from kaltura_discord.bot.interactions import handler
+    from tests.support.interactions import command, signed_event
+
+    ping = signed_event({"type": 1, "id": "1", "application_id": "1", "token": "t"})
+    help_event = signed_event(command("kaltura-help"))
+    assert json.loads(handler(help_event, None)["body"])["type"] == 4
+    return {
+        "ping": _timed(lambda: handler(ping, None), WARM_ITERATIONS),
+        "help": _timed(lambda: handler(help_event, None), WARM_ITERATIONS),
+        "peak_rss_mb": _peak_rss_mb(),
+    }
+
+
+def child_flask() -> dict[str, Any]:
+    from flask import Flask
+    from flask_discord_interactions import DiscordInteractions, Message
+
+    from kaltura_discord.bot.help import help_embed
+    from kaltura_discord.local.signing import sign
+    from tests.support.interactions import PUBLIC_KEY_HEX, SIGNING_KEY, command
+
+    app = Flask(__name__)
+    discord = DiscordInteractions(app)
+    app.config.update(DISCORD_PUBLIC_KEY=PUBLIC_KEY_HEX, DONT_REGISTER_WITH_DISCORD=True)
+
+    @discord.command(name="kaltura-help", description="What this bot can do")
+    def _help(_ctx: Any) -> Any:
+        return Message(embed=help_embed(), ephemeral=True)
+
+    discord.set_route("/interactions")
+    client = app.test_client()
+
+    def post(body: bytes) -> Callable[[], Any]:
+        headers = {**sign(SIGNING_KEY, body), "Content-Type": "application/json"}
+        return lambda: client.post("/interactions", data=body, headers=headers)
+
+    ping = post(b'{"type":1,"id":"1","application_id":"1","token":"t"}')
+    help_call = post(json.dumps(command("kaltura-help")).encode())
+    assert help_call().json["type"] == 4
+    return {
+        "ping": _timed(ping, WARM_ITERATIONS),
+        "help": _timed(help_call, WARM_ITERATIONS),
+        "peak_rss_mb": _peak_rss_mb(),
+    }
+
+
+CHILDREN: dict[str, Callable[[], dict[str, Any]]] = {"cold": child_cold, "ours": child_ours, "flask": child_flask}
+
+
+# ---- report -------------------------------------------------------------------------------------------
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--child", choices=sorted(CHILDREN))
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(CHILDREN[args.child]()))
+        return 0
+
+    colds = [_child("cold") for _ in range(COLD_RUNS)]
+    ours, flask = _child("ours"), _child("flask")
+    figures = {
+        "cold_import_init_ms": statistics.median(c["import_init_ms"] for c in colds),
+        "cold_first_ping_ms": statistics.median(c["first_ping_ms"] for c in colds),
+        "ours": ours,
+        "flask_discord_interactions": flask,
+        "ratio_ping": flask["ping"]["median_us"] / ours["ping"]["median_us"],
+        "ratio_help": flask["help"]["median_us"] / ours["help"]["median_us"],
+    }
+    rows = [
+        ("Cold start, import + init (median of 10)", f"{figures['cold_import_init_ms']:.1f} ms", "< 80 ms"),
+        ("Cold start, first PING after init", f"{figures['cold_first_ping_ms']:.2f} ms", ""),
+        ("Warm PING median / p99", f"{ours['ping']['median_us']:.0f} / {ours['ping']['p99_us']:.0f} us", "< 120 us"),
+        (
+            "Warm /kaltura-help median / p99",
+            f"{ours['help']['median_us']:.0f} / {ours['help']['p99_us']:.0f} us",
+            "< 200 us",
+        ),
+        ("Peak RSS (warm run)", f"{ours['peak_rss_mb']:.1f} MB", "< 60 MB"),
+        ("flask-discord-interactions PING median", f"{flask['ping']['median_us']:.0f} us", ""),
+        ("flask-discord-interactions help median", f"{flask['help']['median_us']:.0f} us", ""),
+        ("Speed-up PING / help", f"{figures['ratio_ping']:.1f}x / {figures['ratio_help']:.1f}x", ">= 4x"),
+    ]
+    width = max(len(r[0]) for r in rows)
+    print(f"kaltura-discord benchmark ({WARM_ITERATIONS} warm invocations each, Python {sys.version.split()[0]})")
+    for label, value, target in rows:
+        print(f"  {label:<{width}}  {value:>18}  {target}")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(figures, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,114 @@
+"""The local stack as a subprocess (what `make run` starts), and a client that signs like Discord."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from nacl.signing import SigningKey
+
+from kaltura_discord.local.moto_server import free_port
+from kaltura_discord.local.signing import load_or_create_signing_key, sign
+
+REPO = Path(__file__).resolve().parents[2]
+STARTUP_TIMEOUT_SECONDS = 90
+
+
+@dataclass
+class RunningStack:
+    state: dict[str, Any]
+    key: SigningKey
+    http: httpx.Client
+    output: list[str]
+
+    @property
+    def interactions_url(self) -> str:
+        return str(self.state["interactions_url"])
+
+    @property
+    def standin_root(self) -> str:
+        return str(self.state["discord_api_base_url"]).split("/api/", 1)[0]
+
+    def post(self, payload: dict[str, Any] | bytes, headers: dict[str, str] | None = None) -> httpx.Response:
+        body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+        signed = sign(self.key, body) if headers is None else headers
+        return self.http.post(
+            self.interactions_url, content=body, headers={"Content-Type": "application/json", **signed}
+        )
+
+    def discord_calls(self, token: str | None = None) -> list[dict[str, Any]]:
+        calls: list[dict[str, Any]] = self.http.get(f"{self.standin_root}/_standin/calls").json()
+        return [c for c in calls if token is None or f"/{token}" in c["path"]]
+
+    def wait_for_calls(self, token: str, count: int = 1, timeout: float = 20.0) -> list[dict[str, Any]]:
+        """Poll the Discord stand-in until ``count`` calls for this token arrived (bounded)."""
+        done = threading.Event()
+        found: list[dict[str, Any]] = []
+        for _ in range(int(timeout / 0.05)):
+            found = self.discord_calls(token)
+            if len(found) >= count:
+                return found
+            done.wait(0.05)
+        return found
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    state_dir = tmp_path_factory.mktemp("local-stack")
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DISCORD_", "KALTURA_", "AWS_ENDPOINT_URL", "TABLE_NAME", "SECRETS_ID"))
+    }
+    env.update(PORT=str(free_port()), LOCAL_STATE_DIR=str(state_dir), PYTHONUNBUFFERED="1")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kaltura_discord.local.stack"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    output: list[str] = []
+
+    def pump() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            output.append(line)
+            lines.put(line)
+
+    pumping = threading.Thread(target=pump, daemon=True)
+    pumping.start()
+    state = None
+    try:
+        while state is None:
+            line = lines.get(timeout=STARTUP_TIMEOUT_SECONDS)
+            if line.startswith("READY "):
+                state = json.loads(line[len("READY ") :])
+    except queue.Empty:
+        process.kill()
+        pytest.fail("local stack did not start:\n" + "".join(output))
+    key = load_or_create_signing_key(state_dir)
+    with httpx.Client(timeout=10) as http:
+        yield RunningStack(state, key, http, output)
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+    pumping.join(timeout=10)
+    assert process.stdout is not None
+    process.stdout.close()
