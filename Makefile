@@ -28,8 +28,11 @@ typecheck: $(STAMP)
 template: $(STAMP)
 	$(BIN)/cfn-lint template.yaml
 
-test: lint typecheck template
+test: lint typecheck template docs
 	$(BIN)/python -m pytest
+
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet -f docs/mkdocs/mkdocs.yml
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests/unit

@@ -7,6 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from kaltura_discord.config import ConfigService, ConfigStore, set_config_service
+from tests.unit.config.fakes import MemoryConfigTable
+
 
 @pytest.fixture(autouse=True)
 def _no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
@@ -16,3 +19,12 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)
     yield
+
+
+@pytest.fixture(autouse=True)
+def memory_config() -> Iterator[MemoryConfigTable]:
+    """Guild configuration from memory: unit tests reach no DynamoDB."""
+    table = MemoryConfigTable()
+    set_config_service(ConfigService(ConfigStore(table), ttl_seconds=60))
+    yield table
+    set_config_service(None)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from kaltura_discord.bot.policy import check_policy
 from kaltura_discord.bot.routes import build_router
+from kaltura_discord.commands.definitions import deprecation_notice
+from kaltura_discord.commands.definitions import get as get_definition
 from kaltura_discord.discord import responses
 from kaltura_discord.discord.interaction import Interaction, InteractionType
 from kaltura_discord.discord.responses import InteractionResponse
@@ -47,7 +50,8 @@ def handle_interaction(interaction: Interaction, router: Router | None = None) -
             "try `/kaltura-help` to see what is available.",
         )
     try:
-        return handler(interaction)
+        check_policy(interaction)
+        return _with_deprecation_notice(interaction, handler(interaction))
     except UserFacingError as exc:
         return _refusal(interaction, str(exc))
     except Exception:
@@ -57,6 +61,20 @@ def handle_interaction(interaction: Interaction, router: Router | None = None) -
             "Something went wrong on our side while handling that. Please try again; if it keeps happening, "
             f"tell a server admin (reference `{interaction.id}`).",
         )
+
+
+def _with_deprecation_notice(interaction: Interaction, response: InteractionResponse) -> InteractionResponse:
+    """A deprecated command still works and says, in its reply, what replaces it."""
+    if interaction.type != InteractionType.APPLICATION_COMMAND or response.type != 4 or response.data is None:
+        return response
+    definition = get_definition(interaction.command_name)
+    notice = deprecation_notice(definition) if definition else None
+    if notice is None:
+        return response
+    content = response.data.get("content")
+    return InteractionResponse(
+        response.type, {**response.data, "content": f"{content}\n\n{notice}" if content else notice}
+    )
 
 
 def dispatch(payload: dict[str, Any]) -> dict[str, Any]:

@@ -25,10 +25,13 @@ log = get_logger(__name__)
 DISCORD_EPOCH_MS = 1_420_070_400_000
 INTERACTION_TOKEN_LIFETIME_SECONDS = 15 * 60
 
-# Job kind -> "module:function" taking a Job and returning the message body for the original response
-# (or None when the function edited it itself). Imported by the worker on first use.
+# Job kind -> "module:function" taking (Job, DiscordRest) and returning the message body for the original
+# response, or None when the function answered by itself. Imported by the worker on first use.
 JOB_HANDLERS: dict[str, str] = {
     "status": "kaltura_discord.bot.status:run_status",
+    "meeting_start": "kaltura_discord.bot.meetings:run_start",
+    "meeting_join": "kaltura_discord.bot.meetings:run_join",
+    "meeting_end": "kaltura_discord.bot.meetings:run_end",
 }
 
 

@@ -9,4 +9,16 @@ def build_router() -> Router:
     router = Router()
     router.command("kaltura-help", "kaltura_discord.bot.help:kaltura_help")
     router.command("kaltura-status", "kaltura_discord.bot.status:kaltura_status")
+
+    meetings = "kaltura_discord.bot.meetings"
+    router.command("kaltura-start", f"{meetings}:kaltura_start")
+    router.command("kaltura-join", f"{meetings}:kaltura_join")
+    router.command("kaltura-list", f"{meetings}:kaltura_list")
+    router.command("kaltura-end", f"{meetings}:kaltura_end")
+    router.autocomplete("kaltura-join", "meeting", f"{meetings}:meeting_autocomplete")
+    router.autocomplete("kaltura-end", "meeting", f"{meetings}:meeting_autocomplete")
+    router.component("meeting-join", f"{meetings}:join_button")
+    router.component("meeting-share", f"{meetings}:share_button")
+    router.component("meeting-end", f"{meetings}:end_button")
+    router.component("meetings-page", f"{meetings}:page_button")
     return router

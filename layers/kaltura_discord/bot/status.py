@@ -10,6 +10,7 @@ from kaltura_discord.bot.jobs import Job, defer
 from kaltura_discord.discord import responses
 from kaltura_discord.discord.interaction import MANAGE_GUILD, Interaction
 from kaltura_discord.discord.responses import InteractionResponse
+from kaltura_discord.discord.rest import DiscordRest
 from kaltura_discord.discord.router import UserFacingError
 from kaltura_discord.storage import dynamodb
 
@@ -29,7 +30,7 @@ def _check(name: str, probe: Any) -> str:
     return f"\u2705 {name}: ok ({(time.perf_counter() - started) * 1000:.0f} ms)"
 
 
-def run_status(_job: Job) -> dict[str, Any]:
+def run_status(_job: Job, _discord: DiscordRest) -> dict[str, Any]:
     def storage() -> None:
         dynamodb.get_client().describe_table(TableName=dynamodb.table_name())
 

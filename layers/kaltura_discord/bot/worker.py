@@ -16,7 +16,7 @@ from kaltura_discord.storage.jobs import JobLedger
 
 log = get_logger(__name__)
 
-JobFunction = Callable[[Job], dict[str, Any] | None]
+JobFunction = Callable[[Job, DiscordRest], dict[str, Any] | None]
 
 
 def generic_failure(interaction_id: str) -> str:
@@ -68,7 +68,7 @@ class Worker:
             return {"status": "duplicate"}
         status, body = "succeeded", None
         try:
-            body = self._function(job.kind)(job)
+            body = self._function(job.kind)(job, self.rest)
         except UserFacingError as exc:
             status, body = "refused", responses.message_body(str(exc))
         except Exception:

@@ -57,11 +57,20 @@ class DiscordRest:
         path = f"/webhooks/{self._application_id}/{token}/messages/@original"
         return self._request("PATCH", path, body, deadline=deadline)
 
+    def delete_original(self, token: str, deadline: float | None = None) -> None:
+        self._request("DELETE", f"/webhooks/{self._application_id}/{token}/messages/@original", None, deadline=deadline)
+
     def followup(self, token: str, body: dict[str, Any], deadline: float | None = None) -> dict[str, Any]:
         return self._request("POST", f"/webhooks/{self._application_id}/{token}", body, deadline=deadline)
 
     def create_message(self, channel_id: str, body: dict[str, Any], deadline: float | None = None) -> dict[str, Any]:
         return self._request("POST", f"/channels/{channel_id}/messages", body, deadline=deadline, bot=True)
+
+    def edit_message(
+        self, channel_id: str, message_id: str, body: dict[str, Any], deadline: float | None = None
+    ) -> dict[str, Any]:
+        path = f"/channels/{channel_id}/messages/{message_id}"
+        return self._request("PATCH", path, body, deadline=deadline, bot=True)
 
     def _headers(self, bot: bool) -> dict[str, str]:
         headers = {"Content-Type": "application/json"}
@@ -78,7 +87,7 @@ class DiscordRest:
         import httpx
 
         deadline = deadline if deadline is not None else self._clock() + 60.0
-        payload = json.dumps(body).encode()
+        payload = b"" if body is None else json.dumps(body).encode()
         server_errors = 0
         while True:
             try:

@@ -4,7 +4,7 @@ It serves the routes this project calls, under any ``/api/vN`` prefix:
 
 - ``PATCH /webhooks/{app}/{token}/messages/@original`` and ``.../messages/{id}``, ``POST /webhooks/{app}/{token}``
   (interaction follow-ups; no bot token needed, as on Discord);
-- ``POST /channels/{id}/messages`` (bot token required);
+- ``POST /channels/{id}/messages`` and ``PATCH /channels/{id}/messages/{message}`` (bot token required);
 - ``GET``/``PUT /applications/{app}/commands`` and ``/applications/{app}/guilds/{guild}/commands``
   (bot token required).
 
@@ -27,7 +27,7 @@ from typing import Any
 _PREFIX = re.compile(r"^/api(?:/v\d+)?")
 _WEBHOOK_ORIGINAL = re.compile(r"^/webhooks/(?P<app>\d+)/(?P<token>[^/]+)/messages/(?P<message>@original|\d+)$")
 _WEBHOOK = re.compile(r"^/webhooks/(?P<app>\d+)/(?P<token>[^/]+)$")
-_CHANNEL_MESSAGES = re.compile(r"^/channels/(?P<channel>\d+)/messages$")
+_CHANNEL_MESSAGES = re.compile(r"^/channels/(?P<channel>\d+)/messages(?:/(?P<message>\d+))?$")
 _COMMANDS = re.compile(r"^/applications/(?P<app>\d+)(?:/guilds/(?P<guild>\d+))?/commands$")
 
 
@@ -153,8 +153,10 @@ class _Handler(BaseHTTPRequestHandler):
         elif match := _CHANNEL_MESSAGES.match(path):
             if not self._authorized():
                 return 401, {"code": 0, "message": "401: Unauthorized"}
-            if method == "POST" and isinstance(body, dict):
+            if method == "POST" and isinstance(body, dict) and match["message"] is None:
                 return 200, self._message(body, channel_id=match["channel"])
+            if method == "PATCH" and isinstance(body, dict) and match["message"] is not None:
+                return 200, {**self._message(body, channel_id=match["channel"]), "id": match["message"]}
         elif match := _COMMANDS.match(path):
             if not self._authorized():
                 return 401, {"code": 0, "message": "401: Unauthorized"}

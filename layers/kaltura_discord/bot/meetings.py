@@ -1,0 +1,350 @@
+"""Slash commands and buttons for meetings: /kaltura-start, /kaltura-join, /kaltura-list, /kaltura-end and the
+Join / Share / End buttons. Quick checks answer at once; Kaltura work goes to the worker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from kaltura_discord import settings
+from kaltura_discord.bot.jobs import Job, defer
+from kaltura_discord.config import get_config, render_for
+from kaltura_discord.config.model import GuildConfig
+from kaltura_discord.discord import responses
+from kaltura_discord.discord.interaction import Interaction
+from kaltura_discord.discord.responses import ButtonStyle, InteractionResponse, escape_markdown
+from kaltura_discord.discord.rest import DiscordError, DiscordRest
+from kaltura_discord.discord.router import UserFacingError
+from kaltura_discord.logs import get_logger
+from kaltura_discord.meetings.model import Meeting, MeetingError, MeetingRequest
+from kaltura_discord.meetings.repository import MeetingRepository
+from kaltura_discord.meetings.service import MeetingService, Member
+
+log = get_logger(__name__)
+
+PAGE_SIZE = 5
+JOIN, SHARE, END, PAGE = "meeting-join", "meeting-share", "meeting-end", "meetings-page"
+TYPE_LABELS = {"meeting": "Meeting", "webinar": "Webinar", "classroom": "Classroom"}
+COLOR_ACTIVE, COLOR_ENDED = 0x2ECC71, 0x95A5A6
+T = TypeVar("T")
+
+_service: MeetingService | None = None
+
+
+def service() -> MeetingService:
+    """Built once per container; the Kaltura client is created only when a call needs it."""
+    global _service  # noqa: PLW0603
+    if _service is None:
+        from kaltura_discord.meetings.kaltura_rooms import KalturaRoomGateway
+
+        _service = MeetingService(MeetingRepository(), KalturaRoomGateway())
+    return _service
+
+
+def set_service(replacement: MeetingService | None) -> None:
+    global _service  # noqa: PLW0603
+    _service = replacement
+
+
+def _domain(call: Callable[[], T]) -> T:
+    """Meeting errors are written for people: show them as they are."""
+    try:
+        return call()
+    except MeetingError as exc:
+        raise UserFacingError(str(exc)) from None
+
+
+def _guild(interaction: Interaction) -> str:
+    if interaction.guild_id is None:
+        raise UserFacingError("Meetings belong to a server: use this command in a server channel.")
+    return interaction.guild_id
+
+
+def member_of(config: GuildConfig, user_id: str, display_name: str, role_ids: Any) -> Member:
+    return Member(user_id=user_id, display_name=display_name, role=config.kaltura_role_for(role_ids))
+
+
+def _interaction_member(interaction: Interaction, config: GuildConfig) -> Member:
+    return member_of(config, interaction.user_id, interaction.display_name, interaction.role_ids)
+
+
+def _job_member(job: Job, config: GuildConfig) -> Member:
+    return member_of(config, job.user_id, job.display_name, job.role_ids)
+
+
+# ---- messages -------------------------------------------------------------------------------------------
+
+
+def meeting_embed(meeting: Meeting) -> dict[str, Any]:
+    ended = meeting.status == "ended"
+    fields = [
+        {"name": "Type", "value": TYPE_LABELS.get(meeting.type, meeting.type), "inline": True},
+        {"name": "Host", "value": f"<@{meeting.host_id}>", "inline": True},
+        {"name": "Status", "value": "Ended" if ended else "Live", "inline": True},
+    ]
+    embed: dict[str, Any] = {
+        "title": responses.truncate(meeting.title, 256),
+        "color": COLOR_ENDED if ended else COLOR_ACTIVE,
+        "fields": fields,
+        "footer": {"text": f"Meeting {meeting.short_id}"},
+    }
+    if meeting.description:
+        embed["description"] = responses.truncate(escape_markdown(meeting.description), 4096)
+    if ended and meeting.ended_at:
+        embed["timestamp"] = _iso(meeting.ended_at)
+    return embed
+
+
+def _iso(epoch: int) -> str:
+    import datetime
+
+    return datetime.datetime.fromtimestamp(epoch, tz=datetime.UTC).isoformat()
+
+
+def meeting_message(meeting: Meeting) -> dict[str, Any]:
+    components = []
+    if meeting.is_active:
+        components.append(
+            responses.action_row(
+                responses.button("Join", custom_id=f"{JOIN}:{meeting.meeting_id}", style=ButtonStyle.SUCCESS),
+                responses.button("Share", custom_id=f"{SHARE}:{meeting.meeting_id}", style=ButtonStyle.SECONDARY),
+                responses.button("End", custom_id=f"{END}:{meeting.meeting_id}", style=ButtonStyle.DANGER),
+            )
+        )
+    content = None if meeting.is_active else f"This meeting has ended ({escape_markdown(meeting.title)})."
+    return responses.message_body(content, embeds=[meeting_embed(meeting)], components=components)
+
+
+def list_page(meetings: list[Meeting], page: int) -> dict[str, Any]:
+    pages = max(1, -(-len(meetings) // PAGE_SIZE))
+    page = min(max(page, 0), pages - 1)
+    shown = meetings[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    if not meetings:
+        return responses.message_body("No meetings are running in this server. Start one with `/kaltura-start`.")
+    lines = [
+        f"**{escape_markdown(m.title)}** \u00b7 {TYPE_LABELS.get(m.type, m.type)} \u00b7 host <@{m.host_id}> "
+        f"\u00b7 started <t:{int(m.created_at)}:R> \u00b7 `{m.short_id}`"
+        for m in shown
+    ]
+    components = [
+        responses.action_row(
+            *(
+                responses.button(f"Join {m.title}", custom_id=f"{JOIN}:{m.meeting_id}", style=ButtonStyle.SUCCESS)
+                for m in shown
+            )
+        )
+    ]
+    if pages > 1:
+        previous = responses.button("Previous", custom_id=f"{PAGE}:{page - 1}", style=ButtonStyle.SECONDARY)
+        following = responses.button("Next", custom_id=f"{PAGE}:{page + 1}", style=ButtonStyle.SECONDARY)
+        previous["disabled"], following["disabled"] = page == 0, page >= pages - 1
+        components.append(responses.action_row(previous, following))
+    embed = {
+        "title": f"Live meetings ({len(meetings)})",
+        "description": "\n".join(lines),
+        "footer": {"text": f"Page {page + 1} of {pages}"},
+        "color": COLOR_ACTIVE,
+    }
+    return responses.message_body(embeds=[embed], components=components)
+
+
+# ---- interactions path ----------------------------------------------------------------------------------
+
+
+def kaltura_start(interaction: Interaction) -> InteractionResponse:
+    _guild(interaction)
+    request = _domain(
+        lambda: MeetingRequest.parse(
+            interaction.option("type"), interaction.option("title"), interaction.option("description")
+        )
+    )
+    payload = {"type": request.type, "title": request.title, "description": request.description}
+    return defer(interaction, "meeting_start", payload, ephemeral=False)
+
+
+def kaltura_join(interaction: Interaction) -> InteractionResponse:
+    _guild(interaction)
+    meeting_id = interaction.option_str("meeting").strip().lower()
+    if not meeting_id:
+        raise UserFacingError("Pick a meeting from the list.")
+    return defer(interaction, "meeting_join", {"meeting_id": meeting_id}, ephemeral=True)
+
+
+def join_button(interaction: Interaction) -> InteractionResponse:
+    _guild(interaction)
+    return defer(interaction, "meeting_join", {"meeting_id": interaction.custom_id_parts[-1]}, ephemeral=True)
+
+
+def meeting_autocomplete(interaction: Interaction) -> InteractionResponse:
+    guild_id = _guild(interaction)
+    typed = interaction.option_str("meeting")
+    found = service().search_active(guild_id, typed)
+    return responses.autocomplete((f"{m.title} ({m.short_id})", m.meeting_id) for m in found)
+
+
+def kaltura_list(interaction: Interaction) -> InteractionResponse:
+    guild_id = _guild(interaction)
+    meetings = service().list_active(guild_id)
+    body = list_page(meetings, 0)
+    return responses.InteractionResponse(responses.CallbackType.CHANNEL_MESSAGE, {**body, "flags": responses.EPHEMERAL})
+
+
+def page_button(interaction: Interaction) -> InteractionResponse:
+    guild_id = _guild(interaction)
+    try:
+        page = int(interaction.custom_id_parts[-1])
+    except ValueError:
+        page = 0
+    body = list_page(service().list_active(guild_id), page)
+    return responses.InteractionResponse(responses.CallbackType.UPDATE_MESSAGE, body)
+
+
+def _end(interaction: Interaction, meeting_id: str, via: str) -> InteractionResponse:
+    guild_id = _guild(interaction)
+    config = get_config(guild_id)
+    member = _interaction_member(interaction, config)
+    meeting = _domain(lambda: service().get(guild_id, meeting_id))
+    _domain(lambda: service().check_can_end(meeting, member))
+    payload = {"meeting_id": meeting.meeting_id, "via": via}
+    if via == "button":
+        return defer(interaction, "meeting_end", payload, update=True)
+    return defer(interaction, "meeting_end", payload, ephemeral=True)
+
+
+def kaltura_end(interaction: Interaction) -> InteractionResponse:
+    return _end(interaction, interaction.option_str("meeting").strip().lower(), "command")
+
+
+def end_button(interaction: Interaction) -> InteractionResponse:
+    return _end(interaction, interaction.custom_id_parts[-1], "button")
+
+
+def share_values(meeting: Meeting, shared_by: str) -> dict[str, str]:
+    return {
+        "title": meeting.title,
+        "type": TYPE_LABELS.get(meeting.type, meeting.type),
+        "host": meeting.host_name,
+        "id": meeting.short_id,
+        "join_hint": "Use /kaltura-join or the Join button to get your personal link.",
+        "shared_by": shared_by,
+    }
+
+
+def share_button(interaction: Interaction) -> InteractionResponse:
+    guild_id = _guild(interaction)
+    meeting = _domain(lambda: service().get(guild_id, interaction.custom_id_parts[-1]))
+    if not meeting.is_active:
+        raise UserFacingError(f"**{escape_markdown(meeting.title)}** has ended, so there is nothing to share.")
+    rendered = render_for(get_config(guild_id), "share", share_values(meeting, interaction.display_name))
+    join = responses.action_row(
+        responses.button("Join", custom_id=f"{JOIN}:{meeting.meeting_id}", style=ButtonStyle.SUCCESS)
+    )
+    return responses.message(rendered.content, components=[join], allowed_mentions=rendered.allowed_mentions)
+
+
+# ---- worker jobs ----------------------------------------------------------------------------------------
+
+
+def _report_privately(job: Job, discord: DiscordRest, text: str) -> None:
+    """For a public deferral that failed: remove the 'thinking' message and tell only the person."""
+    try:
+        discord.delete_original(job.token, deadline=job.deadline)
+    except DiscordError as exc:
+        log.warning(
+            "could not delete the deferred message", extra={"interaction_id": job.interaction_id, "error": str(exc)}
+        )
+    discord.followup(job.token, responses.message_body(text, ephemeral=True), deadline=job.deadline)
+
+
+def notify(config: GuildConfig, kind: str, values: dict[str, str], discord: DiscordRest) -> None:
+    """Post the guild's notification, if enabled; a failure is logged and never fails the command."""
+    notifications = config.notifications
+    if not notifications.enabled or not getattr(notifications, kind, False):
+        return
+    channel_id = notifications.channel_for(kind)  # type: ignore[arg-type]
+    if channel_id is None:
+        return
+    try:
+        rendered = render_for(config, kind, values)  # type: ignore[arg-type]
+        discord.create_message(channel_id, rendered.as_payload())
+    except Exception as exc:
+        log.warning("notification failed", extra={"notification": kind, "channel_id": channel_id, "error": str(exc)})
+
+
+def run_start(job: Job, discord: DiscordRest) -> None:
+    guild_id = job.guild_id or ""
+    config = get_config(guild_id)
+    request = MeetingRequest.parse(job.payload.get("type"), job.payload.get("title"), job.payload.get("description"))
+    template_room_id = getattr(config.kaltura.template_room_ids, request.type) or None
+    try:
+        meeting = service().start(
+            guild_id,
+            job.interaction_id,
+            request,
+            _job_member(job, config),
+            template_room_id=template_room_id,
+            channel_id=job.channel_id,
+        )
+    except MeetingError as exc:
+        _report_privately(job, discord, str(exc))
+        return
+    message = discord.edit_original(job.token, meeting_message(meeting), deadline=job.deadline)
+    if isinstance(message.get("id"), str):
+        service().repository.set_message(meeting, str(message.get("channel_id") or job.channel_id), message["id"])
+    values = share_values(meeting, job.display_name)
+    notify(config, "meeting_started", values, discord)
+
+
+def run_join(job: Job, discord: DiscordRest) -> dict[str, Any]:
+    guild_id = job.guild_id or ""
+    config = get_config(guild_id)
+    kaf_host = config.kaltura.kaf_host(settings.required("KALTURA_PARTNER_ID"))
+    ttl = config.kaltura.join_link_ttl_seconds
+    try:
+        meeting, url = service().join_url(
+            guild_id, str(job.payload.get("meeting_id", "")), _job_member(job, config), kaf_host=kaf_host, ttl=ttl
+        )
+    except MeetingError as exc:
+        return responses.message_body(str(exc))
+    minutes = max(1, ttl // 60)
+    text = (
+        f"Your personal link to **{escape_markdown(meeting.title)}** (valid for {minutes} min, "
+        "don't share it: it signs you in as you):"
+    )
+    if len(url) <= 512:
+        row = responses.action_row(responses.button("Open meeting", url=url))
+        return responses.message_body(text, components=[row])
+    return responses.message_body(f"{text}\n{url}")
+
+
+def run_end(job: Job, discord: DiscordRest) -> dict[str, Any] | None:
+    guild_id = job.guild_id or ""
+    config = get_config(guild_id)
+    via = job.payload.get("via")
+    try:
+        meeting = service().end(
+            guild_id, str(job.payload.get("meeting_id", "")), _job_member(job, config), config.kaltura.end_action
+        )
+    except MeetingError as exc:
+        if via == "button":
+            discord.followup(job.token, responses.message_body(str(exc), ephemeral=True), deadline=job.deadline)
+            return None
+        return responses.message_body(str(exc))
+    ended_message = meeting_message(meeting)
+    values = {**share_values(meeting, job.display_name), "ended_by": job.display_name}
+    duration = max(0, int((meeting.ended_at or meeting.created_at) - meeting.created_at))
+    values["duration"] = f"{duration // 60} min"
+    if via == "button":
+        discord.edit_original(job.token, ended_message, deadline=job.deadline)
+    elif meeting.channel_id and meeting.message_id:
+        try:
+            discord.edit_message(meeting.channel_id, meeting.message_id, ended_message)
+        except DiscordError as exc:
+            log.warning(
+                "could not update the meeting's message", extra={"meeting_id": meeting.meeting_id, "error": str(exc)}
+            )
+    notify(config, "meeting_ended", values, discord)
+    if via == "button":
+        return None
+    return responses.message_body(f"Ended **{escape_markdown(meeting.title)}**.")

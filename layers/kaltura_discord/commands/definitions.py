@@ -1,0 +1,260 @@
+"""Every slash command, defined once: the router, ``/kaltura-help``, registration, the manifest and the docs
+all read these definitions.
+
+Stdlib only, so importing it costs nothing on the interaction path.
+
+Versions follow semantic versioning per command (see ``docs/versioning.md``): removing or renaming a command or
+an option, making an option required, removing a choice or changing an option's type needs a major bump; adding
+an optional option or a choice is a minor bump; a description change is a patch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Final
+
+# Application command option types (docs/application-commands.mdx, "Application Command Option Type").
+SUB_COMMAND: Final = 1
+SUB_COMMAND_GROUP: Final = 2
+STRING: Final = 3
+INTEGER: Final = 4
+BOOLEAN: Final = 5
+USER: Final = 6
+CHANNEL: Final = 7
+ROLE: Final = 8
+MENTIONABLE: Final = 9
+NUMBER: Final = 10
+ATTACHMENT: Final = 11
+
+OPTION_TYPE_NAMES: Final[dict[int, str]] = {
+    SUB_COMMAND: "subcommand",
+    SUB_COMMAND_GROUP: "subcommand group",
+    STRING: "string",
+    INTEGER: "integer",
+    BOOLEAN: "boolean",
+    USER: "user",
+    CHANNEL: "channel",
+    ROLE: "role",
+    MENTIONABLE: "mentionable",
+    NUMBER: "number",
+    ATTACHMENT: "attachment",
+}
+
+CHAT_INPUT: Final = 1
+"""Application command type 1: a slash command."""
+
+GUILD: Final = 0
+"""Interaction context type 0 (a server) and, for ``integration_types``, installation type 0 (GUILD_INSTALL)."""
+
+MANAGE_GUILD: Final = "32"
+"""Permission bit 1 << 5, shown as "Manage Server" in Discord."""
+
+
+@dataclass(frozen=True)
+class Choice:
+    name: str
+    value: str | int
+
+    def to_discord(self) -> dict[str, Any]:
+        return {"name": self.name, "value": self.value}
+
+
+@dataclass(frozen=True)
+class Option:
+    name: str
+    description: str
+    type: int
+    required: bool = False
+    choices: tuple[Choice, ...] = ()
+    autocomplete: bool = False
+    min_length: int | None = None
+    max_length: int | None = None
+    min_value: int | float | None = None
+    max_value: int | float | None = None
+    options: tuple[Option, ...] = ()
+    """Nested options, for subcommands and subcommand groups only."""
+
+    def to_discord(self) -> dict[str, Any]:
+        payload: dict[str, Any] = {"type": self.type, "name": self.name, "description": self.description}
+        if self.required:
+            payload["required"] = True
+        if self.choices:
+            payload["choices"] = [choice.to_discord() for choice in self.choices]
+        if self.autocomplete:
+            payload["autocomplete"] = True
+        for key in ("min_length", "max_length", "min_value", "max_value"):
+            value = getattr(self, key)
+            if value is not None:
+                payload[key] = value
+        if self.options:
+            payload["options"] = [option.to_discord() for option in self.options]
+        return payload
+
+
+@dataclass(frozen=True)
+class Deprecation:
+    message: str
+    replacement: str | None
+    """The command (and subcommand) to use instead, without the slash: ``"kaltura-list"``."""
+
+
+@dataclass(frozen=True)
+class CommandDefinition:
+    name: str
+    description: str
+    version: str
+    """``major.minor.patch``, bumped by the rules in docs/versioning.md."""
+    options: tuple[Option, ...] = ()
+    default_member_permissions: str | None = None
+    """Permission bits a member needs (a decimal string, as Discord returns it); None: everyone."""
+    contexts: tuple[int, ...] = (GUILD,)
+    integration_types: tuple[int, ...] = (GUILD,)
+    deprecated: Deprecation | None = None
+
+    def to_discord(self) -> dict[str, Any]:
+        """One item of the bulk-overwrite body (``ApplicationCommandUpdateRequest``).
+
+        ``default_member_permissions`` goes out as an integer: Discord accepts the string or the number, and
+        its OpenAPI description types the request field as an integer (responses carry a string).
+        """
+        permissions = self.default_member_permissions
+        payload: dict[str, Any] = {
+            "type": CHAT_INPUT,
+            "name": self.name,
+            "description": self.description,
+            "options": [option.to_discord() for option in self.options],
+            "default_member_permissions": None if permissions is None else int(permissions),
+            "contexts": list(self.contexts),
+            "integration_types": list(self.integration_types),
+        }
+        return payload
+
+
+def _string(name: str, description: str, **kwargs: Any) -> Option:
+    return Option(name=name, description=description, type=STRING, **kwargs)
+
+
+_MEETING_TYPES = (Choice("Meeting", "meeting"), Choice("Webinar", "webinar"), Choice("Classroom", "classroom"))
+_CONFIG_SECTIONS = tuple(Choice(section.capitalize(), section) for section in ("notifications", "commands", "roles"))
+_KALTURA_SECTION = Choice("Kaltura", "kaltura")
+
+COMMANDS: tuple[CommandDefinition, ...] = (
+    CommandDefinition(
+        name="kaltura-help",
+        description="What this bot can do",
+        version="1.0.0",
+    ),
+    CommandDefinition(
+        name="kaltura-status",
+        description="Check the bot's health: Kaltura and storage reachability",
+        version="1.0.0",
+        default_member_permissions=MANAGE_GUILD,
+    ),
+    CommandDefinition(
+        name="kaltura-start",
+        description="Start a Kaltura meeting, webinar or classroom",
+        version="1.0.0",
+        options=(
+            _string("type", "What kind of session to start", required=True, choices=_MEETING_TYPES),
+            _string("title", "The session's title", required=True, min_length=3, max_length=100),
+            _string("description", "What the session is about", max_length=500),
+        ),
+    ),
+    CommandDefinition(
+        name="kaltura-join",
+        description="Get your personal link to join a meeting",
+        version="1.0.0",
+        options=(_string("meeting", "The meeting to join", required=True, autocomplete=True),),
+    ),
+    CommandDefinition(
+        name="kaltura-list",
+        description="List this server's active meetings",
+        version="1.0.0",
+    ),
+    CommandDefinition(
+        name="kaltura-end",
+        description="End a meeting you started",
+        version="1.0.0",
+        options=(_string("meeting", "The meeting to end", required=True, autocomplete=True),),
+    ),
+    CommandDefinition(
+        name="kaltura-config",
+        description="View or change this server's bot settings",
+        version="1.0.0",
+        default_member_permissions=MANAGE_GUILD,
+        options=(
+            Option(
+                name="view",
+                description="Show the current settings",
+                type=SUB_COMMAND,
+                options=(_string("section", "Only this section", choices=(*_CONFIG_SECTIONS, _KALTURA_SECTION)),),
+            ),
+            Option(
+                name="set",
+                description="Change one setting",
+                type=SUB_COMMAND,
+                options=(
+                    _string("key", "The setting to change", required=True, autocomplete=True),
+                    _string("value", "Its new value", required=True, autocomplete=True, max_length=2000),
+                ),
+            ),
+            Option(
+                name="reset",
+                description="Put a section back to its defaults",
+                type=SUB_COMMAND,
+                options=(
+                    _string(
+                        "section",
+                        "The section to reset",
+                        required=True,
+                        choices=(*_CONFIG_SECTIONS, _KALTURA_SECTION, Choice("All", "all")),
+                    ),
+                ),
+            ),
+        ),
+    ),
+    CommandDefinition(
+        name="kaltura-token",
+        description="Mint a REST API token for this server",
+        version="1.0.0",
+        default_member_permissions=MANAGE_GUILD,
+        options=(
+            _string(
+                "scopes",
+                "What the token may do (default: read meetings)",
+                choices=(
+                    Choice("Read meetings", "meetings:read"),
+                    Choice("Read and manage meetings", "meetings:read meetings:write"),
+                    Choice("Read and manage meetings, change settings", "meetings:read meetings:write config:write"),
+                ),
+            ),
+            Option(
+                name="lifetime_hours",
+                description="Hours until the token expires (1-720)",
+                type=INTEGER,
+                min_value=1,
+                max_value=720,
+            ),
+        ),
+    ),
+)
+
+_BY_NAME: dict[str, CommandDefinition] = {command.name: command for command in COMMANDS}
+
+
+def get(name: str) -> CommandDefinition | None:
+    """The definition of the command called ``name`` (without the slash), or None."""
+    return _BY_NAME.get(name)
+
+
+def deprecation_notice(definition: CommandDefinition) -> str | None:
+    """The line to append, ephemerally, to a deprecated command's reply; None when it is not deprecated."""
+    deprecation = definition.deprecated
+    if deprecation is None:
+        return None
+    notice = f"`/{definition.name}` is deprecated and will be removed in a future version."
+    if deprecation.message:
+        notice += f" {deprecation.message.strip()}"
+    if deprecation.replacement:
+        notice += f" Use `/{deprecation.replacement}` instead."
+    return notice

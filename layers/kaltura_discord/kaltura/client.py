@@ -1,0 +1,376 @@
+"""A small Kaltura API v3 client: JSON transport, admin sessions, bounded retries.
+
+One :class:`KalturaClient` lives per container (:func:`get_client`) so its HTTP connections and its admin KS are
+reused across invocations. Two ways to hold an admin session, chosen by configuration:
+
+* :class:`AdminSecret`: the KS is generated locally from the partner's admin secret (no round trip);
+* :class:`AppToken`: ``session.startWidgetSession`` then ``apptoken.startSession`` (two round trips, then cached),
+  so the deployment never holds the admin secret. Per-person join KSs cannot be minted in this mode: the token's
+  own privileges override whatever is asked (see ``docs/kaltura.md``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import re
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from kaltura_discord import __version__, settings
+from kaltura_discord.kaltura.errors import KalturaError, KalturaUnavailable
+from kaltura_discord.kaltura.ks import Privileges, SessionType, generate_ks, validate_id
+from kaltura_discord.logs import get_logger
+
+if TYPE_CHECKING:
+    import httpx
+
+CLIENT_TAG = f"kaltura-discord:{__version__}"
+HASH_TYPES: dict[str, Callable[[bytes], Any]] = {
+    "SHA1": hashlib.sha1,
+    "MD5": hashlib.md5,
+    "SHA256": hashlib.sha256,
+    "SHA512": hashlib.sha512,
+}
+API_EXCEPTION = "KalturaAPIException"
+INVALID_KS = "INVALID_KS"
+
+_SERVICE = re.compile(r"^[a-z][a-z0-9_]*$")
+_ACTION = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
+_NOT_JSON = object()
+
+logger = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class AdminSecret:
+    """Admin sessions generated locally from the partner's admin secret."""
+
+    secret: str = field(repr=False)
+    user_id: str = "kaltura-discord"
+    privileges: str = "disableentitlement"
+    expiry: int = 3600
+
+
+@dataclass(frozen=True)
+class AppToken:
+    """Admin sessions from an app token; the token's session type, user, privileges and duration win."""
+
+    id: str
+    token: str = field(repr=False)
+    hash_type: str = "SHA1"
+    user_id: str | None = None
+    expiry: int = 3600
+
+    def __post_init__(self) -> None:
+        if self.hash_type.upper() not in HASH_TYPES:
+            raise settings.ConfigurationError(
+                f"KALTURA_APP_TOKEN_HASH_TYPE must be one of {', '.join(HASH_TYPES)}, got {self.hash_type!r}"
+            )
+
+    def token_hash(self, widget_ks: str) -> str:
+        """Lowercase hex of HASH(widget KS + token), HASH being the token's hash type."""
+        digest = HASH_TYPES[self.hash_type.upper()]((widget_ks + self.token).encode())
+        return str(digest.hexdigest())
+
+
+Credentials = AdminSecret | AppToken
+
+
+@dataclass(frozen=True)
+class _Session:
+    ks: str
+    refresh_at: float
+
+
+def _refresh_at(now: float, expires_at: float) -> float:
+    """Renew a little before expiry: 5 minutes, or a fifth of a short lifetime."""
+    lifetime = max(expires_at - now, 0.0)
+    return expires_at - min(300.0, lifetime / 5)
+
+
+class KalturaClient:
+    """Calls ``POST {service_url}/api_v3/service/{service}/action/{action}`` with a JSON body.
+
+    Every answer is checked for ``KalturaAPIException`` whatever its HTTP status. Calls marked ``retry=True``
+    (reads, session starts, idempotent updates) are attempted up to ``max_attempts`` times on
+    :class:`KalturaUnavailable` with full-jitter exponential backoff; other calls are repeated only when the
+    request provably never left. An admin-session call rejected with ``INVALID_KS`` renews the session once.
+    """
+
+    def __init__(
+        self,
+        service_url: str,
+        partner_id: int,
+        credentials: Credentials,
+        *,
+        http: httpx.Client | None = None,
+        client_tag: str = CLIENT_TAG,
+        connect_timeout: float = 3.0,
+        read_timeout: float = 10.0,
+        max_attempts: int = 3,
+        backoff_base: float = 0.25,
+        backoff_max: float = 2.0,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+        if http is None:
+            from kaltura_discord.http import create_client  # keeps httpx off the import path
+
+            http = create_client(connect_timeout=connect_timeout, read_timeout=read_timeout)
+        self.service_url = service_url.rstrip("/")
+        self.partner_id = int(partner_id)
+        self.credentials = credentials
+        self._http = http
+        self._client_tag = client_tag
+        self._max_attempts = max_attempts
+        self._backoff_base = backoff_base
+        self._backoff_max = backoff_max
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+        self._clock = clock
+        self._session: _Session | None = None
+        self._lock = threading.Lock()
+
+    # --- public ---------------------------------------------------------------------------------------------
+
+    def call(
+        self,
+        service: str,
+        action: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        retry: bool = False,
+        ks: str | None = None,
+        authenticated: bool = True,
+    ) -> Any:
+        """One API call; returns Kaltura's bare result (``None`` for void actions).
+
+        Without ``ks`` the cached admin session is used (``authenticated=False`` sends none at all).
+        """
+        if not _SERVICE.fullmatch(service) or not _ACTION.fullmatch(action):
+            raise ValueError(f"invalid Kaltura service/action {service!r}/{action!r}")
+        if ks is not None or not authenticated:
+            return self._send_with_retries(service, action, params, ks, retry)
+        admin_ks = self.admin_ks()
+        try:
+            return self._send_with_retries(service, action, params, admin_ks, retry)
+        except KalturaError as exc:
+            if exc.code != INVALID_KS:
+                raise
+            logger.warning("kaltura admin session rejected; renewing once", extra={"service": service})
+            self._forget_session(admin_ks)
+            return self._send_with_retries(service, action, params, self.admin_ks(), retry)
+
+    def admin_ks(self) -> str:
+        """The cached admin KS, renewed shortly before it expires."""
+        with self._lock:
+            now = self._clock()
+            if self._session is None or now >= self._session.refresh_at:
+                self._session = self._start_admin_session(now)
+            return self._session.ks
+
+    def user_ks(self, user_id: str, privileges: Privileges, expiry: int = 3600) -> str:
+        """A USER KS for one person (join links). Needs the admin secret; see the module docstring."""
+        if not isinstance(privileges, Privileges):
+            raise TypeError("privileges must be a Privileges (values sanitised), not a raw string")
+        credentials = self.credentials
+        if not isinstance(credentials, AdminSecret):
+            raise settings.ConfigurationError(
+                "join links need KALTURA_ADMIN_SECRET: with an app token Kaltura applies the token's own "
+                "session type and privileges, so a per-person user KS cannot be minted"
+            )
+        return generate_ks(
+            credentials.secret,
+            self.partner_id,
+            validate_id(user_id, "user id"),
+            SessionType.USER,
+            expiry,
+            privileges=privileges,
+            clock=self._clock,
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> KalturaClient:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # --- sessions -------------------------------------------------------------------------------------------
+
+    def _forget_session(self, ks: str) -> None:
+        with self._lock:
+            if self._session is not None and self._session.ks == ks:
+                self._session = None
+
+    def _start_admin_session(self, now: float) -> _Session:
+        credentials = self.credentials
+        if isinstance(credentials, AdminSecret):
+            ks = generate_ks(
+                credentials.secret,
+                self.partner_id,
+                credentials.user_id,
+                SessionType.ADMIN,
+                credentials.expiry,
+                privileges=credentials.privileges,
+                clock=self._clock,
+            )
+            return _Session(ks, _refresh_at(now, now + credentials.expiry))
+        widget = self._send_with_retries(
+            "session", "startWidgetSession", {"widgetId": f"_{self.partner_id}"}, None, retry=True
+        )
+        widget_ks = widget.get("ks") if isinstance(widget, dict) else None
+        if not isinstance(widget_ks, str) or not widget_ks:
+            raise KalturaError("INVALID_RESPONSE", "session.startWidgetSession returned no ks")
+        params: dict[str, Any] = {
+            "id": credentials.id,
+            "tokenHash": credentials.token_hash(widget_ks),
+            "type": int(SessionType.ADMIN),
+            "expiry": credentials.expiry,
+        }
+        if credentials.user_id:
+            params["userId"] = credentials.user_id
+        info = self._send_with_retries("apptoken", "startSession", params, widget_ks, retry=True)
+        session_ks = info.get("ks") if isinstance(info, dict) else None
+        if not isinstance(session_ks, str) or not session_ks:
+            raise KalturaError("INVALID_RESPONSE", "apptoken.startSession returned no ks")
+        expiry = info.get("expiry")
+        expires_at = float(expiry) if isinstance(expiry, int) and expiry > now else now + credentials.expiry
+        return _Session(session_ks, _refresh_at(now, expires_at))
+
+    # --- transport ------------------------------------------------------------------------------------------
+
+    def _secrets(self, ks: str | None) -> list[str]:
+        found = [ks or ""]
+        if self._session is not None:
+            found.append(self._session.ks)
+        credentials = self.credentials
+        found.append(credentials.secret if isinstance(credentials, AdminSecret) else credentials.token)
+        return found
+
+    def _send_with_retries(
+        self, service: str, action: str, params: Mapping[str, Any] | None, ks: str | None, retry: bool
+    ) -> Any:
+        attempt = 1
+        while True:
+            try:
+                return self._send(service, action, params, ks)
+            except KalturaUnavailable as exc:
+                may_repeat = retry or not exc.request_sent
+                if not may_repeat or attempt >= self._max_attempts:
+                    raise
+                delay = self._rng.uniform(0.0, min(self._backoff_max, self._backoff_base * 2 ** (attempt - 1)))
+                logger.warning(
+                    "kaltura call failed; retrying",
+                    extra={"service": service, "action": action, "attempt": attempt, "code": exc.code},
+                )
+                self._sleep(delay)
+                attempt += 1
+
+    def _send(self, service: str, action: str, params: Mapping[str, Any] | None, ks: str | None) -> Any:
+        import httpx
+
+        body: dict[str, Any] = {**(params or {}), "format": 1, "clientTag": self._client_tag}
+        if ks is not None:
+            body["ks"] = ks
+        url = f"{self.service_url}/api_v3/service/{service}/action/{action}"
+        name = f"{service}.{action}"
+        secrets = self._secrets(ks)
+        try:
+            response = self._http.post(
+                url,
+                content=json.dumps(body, separators=(",", ":")).encode(),
+                headers={"Content-Type": "application/json", "Accept": "application/json"},
+            )
+        except httpx.TimeoutException as exc:
+            before = isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout))
+            raise KalturaUnavailable(
+                "TIMEOUT", f"{name} timed out ({type(exc).__name__})", secrets=secrets, request_sent=not before
+            ) from None
+        except httpx.TransportError as exc:
+            raise KalturaUnavailable(
+                "CONNECTION_ERROR",
+                f"{name} failed: {type(exc).__name__}: {exc}",
+                secrets=secrets,
+                request_sent=not isinstance(exc, httpx.ConnectError),
+            ) from None
+        return _result(name, response, secrets)
+
+
+def _result(name: str, response: httpx.Response, secrets: list[str]) -> Any:
+    status = response.status_code
+    payload: Any = None
+    if response.content.strip():
+        try:
+            payload = response.json()
+        except ValueError:
+            payload = _NOT_JSON
+    if isinstance(payload, dict) and payload.get("objectType") == API_EXCEPTION:
+        raise KalturaError.from_api_exception(payload, secrets=secrets)
+    if status >= 500 or status == 429:
+        raise KalturaUnavailable(f"HTTP_{status}", f"{name} answered HTTP {status}", secrets=secrets)
+    if status >= 400:
+        raise KalturaError(f"HTTP_{status}", f"{name} answered HTTP {status}", secrets=secrets)
+    if payload is _NOT_JSON:
+        raise KalturaError("INVALID_RESPONSE", f"{name} answered with something other than JSON")
+    return payload
+
+
+# --- the per-container default -----------------------------------------------------------------------------
+
+
+def _partner_id() -> int:
+    raw = settings.required("KALTURA_PARTNER_ID")
+    try:
+        return int(raw)
+    except ValueError:
+        raise settings.ConfigurationError(f"KALTURA_PARTNER_ID must be an integer, got {raw!r}") from None
+
+
+def credentials_from_settings() -> Credentials:
+    """App-token mode when ``KALTURA_APP_TOKEN_ID`` is set, otherwise the admin secret."""
+    token_id = settings.optional("KALTURA_APP_TOKEN_ID")
+    if token_id is not None:
+        return AppToken(
+            id=token_id,
+            token=settings.secrets.require("KALTURA_APP_TOKEN"),
+            hash_type=settings.optional("KALTURA_APP_TOKEN_HASH_TYPE", "SHA1") or "SHA1",
+        )
+    return AdminSecret(secret=settings.secrets.require("KALTURA_ADMIN_SECRET"))
+
+
+def client_from_settings(**options: Any) -> KalturaClient:
+    """A new client from ``KALTURA_SERVICE_URL``, ``KALTURA_PARTNER_ID`` and the credentials settings."""
+    return KalturaClient(settings.kaltura_service_url(), _partner_id(), credentials_from_settings(), **options)
+
+
+_default: KalturaClient | None = None
+_default_lock = threading.Lock()
+
+
+def get_client() -> KalturaClient:
+    """The container's client, created on first use."""
+    global _default  # noqa: PLW0603 - one client per container by design
+    with _default_lock:
+        if _default is None:
+            _default = client_from_settings()
+        return _default
+
+
+def reset_client() -> None:
+    """Close and forget the container's client (tests, or after a settings change)."""
+    global _default  # noqa: PLW0603
+    with _default_lock:
+        if _default is not None:
+            _default.close()
+        _default = None

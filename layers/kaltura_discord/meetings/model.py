@@ -1,0 +1,98 @@
+"""What a meeting is, and the rules its options follow."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from dataclasses import dataclass, field, replace
+from typing import Any, Final, Literal
+
+MeetingType = Literal["meeting", "webinar", "classroom"]
+MeetingStatus = Literal["creating", "active", "ended", "failed"]
+MEETING_TYPES: Final[tuple[MeetingType, ...]] = ("meeting", "webinar", "classroom")
+TITLE_MIN, TITLE_MAX, DESCRIPTION_MAX = 3, 100, 500
+
+
+class MeetingError(Exception):
+    """The one error type of the meetings domain; its message is written for the person who asked."""
+
+
+class MeetingNotFound(MeetingError):
+    pass
+
+
+class MeetingAlreadyEnded(MeetingError):
+    pass
+
+
+class MeetingPermissionDenied(MeetingError):
+    pass
+
+
+class InvalidMeetingOptions(MeetingError):
+    pass
+
+
+class MeetingBackendUnavailable(MeetingError):
+    """Kaltura or storage did not answer; nothing was left half-written."""
+
+
+def meeting_id_for(request_id: str) -> str:
+    """A short, stable id derived from the request (the interaction id), so a repeated job reuses it."""
+    digest = hashlib.sha256(f"meeting:{request_id}".encode()).digest()
+    return base64.b32encode(digest).decode().lower()[:10]
+
+
+@dataclass(frozen=True)
+class MeetingRequest:
+    """A validated request to start a meeting."""
+
+    type: MeetingType
+    title: str
+    description: str
+
+    @classmethod
+    def parse(cls, type_: Any, title: Any, description: Any = None) -> MeetingRequest:
+        if type_ not in MEETING_TYPES:
+            raise InvalidMeetingOptions(f"The meeting type must be one of {', '.join(MEETING_TYPES)}.")
+        clean_title = " ".join(str(title or "").split())
+        if not TITLE_MIN <= len(clean_title) <= TITLE_MAX:
+            raise InvalidMeetingOptions(
+                f"The title must be {TITLE_MIN} to {TITLE_MAX} characters long (it has {len(clean_title)})."
+            )
+        clean_description = str(description or "").strip()
+        if len(clean_description) > DESCRIPTION_MAX:
+            raise InvalidMeetingOptions(
+                f"The description can be at most {DESCRIPTION_MAX} characters (it has {len(clean_description)})."
+            )
+        return cls(type_, clean_title, clean_description)
+
+
+@dataclass(frozen=True)
+class Meeting:
+    guild_id: str
+    meeting_id: str
+    title: str
+    type: MeetingType
+    host_id: str
+    host_name: str
+    created_at: float
+    status: MeetingStatus = "creating"
+    description: str = ""
+    room_id: str | None = None
+    channel_id: str | None = None
+    message_id: str | None = None
+    ended_at: int | None = None
+    ended_by: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def short_id(self) -> str:
+        return self.meeting_id[:6]
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == "active"
+
+    def with_changes(self, **changes: Any) -> Meeting:
+        return replace(self, **changes)
