@@ -216,6 +216,10 @@ def _credentials() -> tuple[str, str]:
         token = settings.secrets.require("DISCORD_BOT_TOKEN")
     except settings.ConfigurationError as error:
         raise UsageError(str(error)) from None
+    except Exception as error:  # reading the SECRETS_ID secret from Secrets Manager failed
+        raise UsageError(
+            f"could not read DISCORD_BOT_TOKEN from the SECRETS_ID secret ({type(error).__name__})"
+        ) from None
     if not _SNOWFLAKE.match(application_id):
         raise UsageError(f"DISCORD_APPLICATION_ID must be the application id (digits), got {application_id!r}")
     return application_id, token

@@ -16,6 +16,7 @@ from kaltura_discord.kaltura.client import (
     credentials_from_settings,
     get_client,
     reset_client,
+    user_token_from_settings,
 )
 from kaltura_discord.kaltura.errors import KalturaError, KalturaUnavailable
 from kaltura_discord.kaltura.ks import (
@@ -68,4 +69,5 @@ __all__ = [
     "parse_ks",
     "reset_client",
     "sanitize_value",
+    "user_token_from_settings",
 ]

@@ -5,8 +5,9 @@ reused across invocations. Two ways to hold an admin session, chosen by configur
 
 * :class:`AdminSecret`: the KS is generated locally from the partner's admin secret (no round trip);
 * :class:`AppToken`: ``session.startWidgetSession`` then ``apptoken.startSession`` (two round trips, then cached),
-  so the deployment never holds the admin secret. Per-person join KSs cannot be minted in this mode: the token's
-  own privileges override whatever is asked (see ``docs/kaltura.md``).
+  so the deployment never holds the admin secret. A token's own session type, user and privileges override what
+  is asked, so per-person join KSs need a second token of type USER with none of those fixed (``user_token``);
+  each join then costs one ``apptoken.startSession`` (see ``docs/kaltura.md``).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from kaltura_discord import __version__, settings
 from kaltura_discord.kaltura.errors import KalturaError, KalturaUnavailable
-from kaltura_discord.kaltura.ks import Privileges, SessionType, generate_ks, validate_id
+from kaltura_discord.kaltura.ks import Privileges, SessionType, generate_ks, privilege_fields, validate_id
 from kaltura_discord.logs import get_logger
 
 if TYPE_CHECKING:
@@ -37,6 +38,7 @@ HASH_TYPES: dict[str, Callable[[bytes], Any]] = {
     "SHA512": hashlib.sha512,
 }
 API_EXCEPTION = "KalturaAPIException"
+WIDGET_KS_REUSE = 3600.0
 INVALID_KS = "INVALID_KS"
 
 _SERVICE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -108,6 +110,7 @@ class KalturaClient:
         partner_id: int,
         credentials: Credentials,
         *,
+        user_token: AppToken | None = None,
         http: httpx.Client | None = None,
         client_tag: str = CLIENT_TAG,
         connect_timeout: float = 3.0,
@@ -128,6 +131,7 @@ class KalturaClient:
         self.service_url = service_url.rstrip("/")
         self.partner_id = int(partner_id)
         self.credentials = credentials
+        self.user_token = user_token
         self._http = http
         self._client_tag = client_tag
         self._max_attempts = max_attempts
@@ -137,7 +141,8 @@ class KalturaClient:
         self._rng = rng or random.Random()
         self._clock = clock
         self._session: _Session | None = None
-        self._lock = threading.Lock()
+        self._widget: _Session | None = None
+        self._lock = threading.RLock()
 
     # --- public ---------------------------------------------------------------------------------------------
 
@@ -178,24 +183,35 @@ class KalturaClient:
             return self._session.ks
 
     def user_ks(self, user_id: str, privileges: Privileges, expiry: int = 3600) -> str:
-        """A USER KS for one person (join links). Needs the admin secret; see the module docstring."""
+        """A USER KS for one person (join links).
+
+        With the admin secret it is generated locally. In app-token mode it comes from ``apptoken.startSession``
+        on the separate USER token (``user_token``), and is handed out only if Kaltura's answer shows a USER
+        session for exactly this person carrying every requested privilege: a token that forces its own type,
+        user or privileges would otherwise turn a join link into something else.
+        """
         if not isinstance(privileges, Privileges):
             raise TypeError("privileges must be a Privileges (values sanitised), not a raw string")
+        validate_id(user_id, "user id")
         credentials = self.credentials
-        if not isinstance(credentials, AdminSecret):
-            raise settings.ConfigurationError(
-                "join links need KALTURA_ADMIN_SECRET: with an app token Kaltura applies the token's own "
-                "session type and privileges, so a per-person user KS cannot be minted"
+        if isinstance(credentials, AdminSecret):
+            return generate_ks(
+                credentials.secret,
+                self.partner_id,
+                user_id,
+                SessionType.USER,
+                expiry,
+                privileges=privileges,
+                clock=self._clock,
             )
-        return generate_ks(
-            credentials.secret,
-            self.partner_id,
-            validate_id(user_id, "user id"),
-            SessionType.USER,
-            expiry,
-            privileges=privileges,
-            clock=self._clock,
-        )
+        if self.user_token is None:
+            raise settings.ConfigurationError(
+                "join links in app-token mode need KALTURA_USER_APP_TOKEN_ID and KALTURA_USER_APP_TOKEN "
+                "(an app token of session type USER with no fixed user or privileges), or KALTURA_ADMIN_SECRET"
+            )
+        info = self._app_token_session(self.user_token, SessionType.USER, user_id, expiry, str(privileges))
+        _check_user_session(info, user_id, privileges)
+        return str(info["ks"])
 
     def close(self) -> None:
         self._http.close()
@@ -226,36 +242,65 @@ class KalturaClient:
                 clock=self._clock,
             )
             return _Session(ks, _refresh_at(now, now + credentials.expiry))
-        widget = self._send_with_retries(
-            "session", "startWidgetSession", {"widgetId": f"_{self.partner_id}"}, None, retry=True
+        info = self._app_token_session(
+            credentials, SessionType.ADMIN, credentials.user_id, credentials.expiry, privileges=None
         )
-        widget_ks = widget.get("ks") if isinstance(widget, dict) else None
-        if not isinstance(widget_ks, str) or not widget_ks:
-            raise KalturaError("INVALID_RESPONSE", "session.startWidgetSession returned no ks")
-        params: dict[str, Any] = {
-            "id": credentials.id,
-            "tokenHash": credentials.token_hash(widget_ks),
-            "type": int(SessionType.ADMIN),
-            "expiry": credentials.expiry,
-        }
-        if credentials.user_id:
-            params["userId"] = credentials.user_id
-        info = self._send_with_retries("apptoken", "startSession", params, widget_ks, retry=True)
-        session_ks = info.get("ks") if isinstance(info, dict) else None
-        if not isinstance(session_ks, str) or not session_ks:
-            raise KalturaError("INVALID_RESPONSE", "apptoken.startSession returned no ks")
         expiry = info.get("expiry")
         expires_at = float(expiry) if isinstance(expiry, int) and expiry > now else now + credentials.expiry
-        return _Session(session_ks, _refresh_at(now, expires_at))
+        return _Session(str(info["ks"]), _refresh_at(now, expires_at))
+
+    def _widget_ks(self) -> str:
+        """The partner's widget KS, which only serves to call ``apptoken.startSession``; reused for an hour."""
+        with self._lock:
+            now = self._clock()
+            if self._widget is None or now >= self._widget.refresh_at:
+                widget = self._send_with_retries(
+                    "session", "startWidgetSession", {"widgetId": f"_{self.partner_id}"}, None, retry=True
+                )
+                self._widget = _Session(_ks_of(widget, "session.startWidgetSession"), now + WIDGET_KS_REUSE)
+            return self._widget.ks
+
+    def _app_token_session(
+        self, token: AppToken, session_type: SessionType, user_id: str | None, expiry: int, privileges: str | None
+    ) -> dict[str, Any]:
+        """``apptoken.startSession``; a widget KS rejected as ``INVALID_KS`` is replaced once."""
+
+        def start(widget_ks: str) -> dict[str, Any]:
+            params: dict[str, Any] = {
+                "id": token.id,
+                "tokenHash": token.token_hash(widget_ks),
+                "type": int(session_type),
+                "expiry": expiry,
+            }
+            if user_id:
+                params["userId"] = user_id
+            if privileges:
+                params["sessionPrivileges"] = privileges
+            info = self._send_with_retries("apptoken", "startSession", params, widget_ks, retry=True)
+            _ks_of(info, "apptoken.startSession")
+            return dict(info)
+
+        widget_ks = self._widget_ks()
+        try:
+            return start(widget_ks)
+        except KalturaError as exc:
+            if exc.code != INVALID_KS:
+                raise
+            with self._lock:
+                if self._widget is not None and self._widget.ks == widget_ks:
+                    self._widget = None
+            return start(self._widget_ks())
 
     # --- transport ------------------------------------------------------------------------------------------
 
     def _secrets(self, ks: str | None) -> list[str]:
+        """Everything an error message must not repeat."""
         found = [ks or ""]
-        if self._session is not None:
-            found.append(self._session.ks)
+        found += [cached.ks for cached in (self._session, self._widget) if cached is not None]
         credentials = self.credentials
         found.append(credentials.secret if isinstance(credentials, AdminSecret) else credentials.token)
+        if self.user_token is not None:
+            found.append(self.user_token.token)
         return found
 
     def _send_with_retries(
@@ -326,6 +371,29 @@ def _result(name: str, response: httpx.Response, secrets: list[str]) -> Any:
     return payload
 
 
+def _ks_of(result: Any, name: str) -> str:
+    ks = result.get("ks") if isinstance(result, dict) else None
+    if not isinstance(ks, str) or not ks:
+        raise KalturaError("INVALID_RESPONSE", f"{name} returned no ks")
+    return ks
+
+
+def _check_user_session(info: Mapping[str, Any], user_id: str, privileges: Privileges) -> None:
+    problems = []
+    if info.get("sessionType") != SessionType.USER:
+        problems.append(f"session type {info.get('sessionType')!r} instead of USER (0)")
+    if info.get("userId") != user_id:
+        problems.append("another user id")
+    granted = privilege_fields(str(info.get("privileges") or ""))
+    problems += [f"privilege {key} not as asked" for key, value in privileges.items if granted.get(key) != value]
+    if problems:
+        raise KalturaError(
+            "USER_SESSION_REJECTED",
+            "the user app token overrode the join session (" + "; ".join(problems) + "): it must be a USER token "
+            "with no fixed user id or privileges",
+        )
+
+
 # --- the per-container default -----------------------------------------------------------------------------
 
 
@@ -349,9 +417,27 @@ def credentials_from_settings() -> Credentials:
     return AdminSecret(secret=settings.secrets.require("KALTURA_ADMIN_SECRET"))
 
 
+def user_token_from_settings() -> AppToken | None:
+    """The USER app token for join links in app-token mode (``KALTURA_USER_APP_TOKEN_ID``), if configured."""
+    token_id = settings.optional("KALTURA_USER_APP_TOKEN_ID")
+    if token_id is None:
+        return None
+    try:
+        token = settings.secrets.require("KALTURA_USER_APP_TOKEN")
+    except KeyError:
+        raise settings.ConfigurationError(
+            "KALTURA_USER_APP_TOKEN is not among settings.SECRET_NAMES yet; add it there to use a user app token"
+        ) from None
+    hash_type = settings.optional("KALTURA_USER_APP_TOKEN_HASH_TYPE", "SHA1") or "SHA1"
+    return AppToken(id=token_id, token=token, hash_type=hash_type)
+
+
 def client_from_settings(**options: Any) -> KalturaClient:
     """A new client from ``KALTURA_SERVICE_URL``, ``KALTURA_PARTNER_ID`` and the credentials settings."""
-    return KalturaClient(settings.kaltura_service_url(), _partner_id(), credentials_from_settings(), **options)
+    credentials = credentials_from_settings()
+    if isinstance(credentials, AppToken):
+        options.setdefault("user_token", user_token_from_settings())
+    return KalturaClient(settings.kaltura_service_url(), _partner_id(), credentials, **options)
 
 
 _default: KalturaClient | None = None

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any, TypedDict
 
-from kaltura_discord import settings
 from kaltura_discord.kaltura.errors import KalturaError
 from kaltura_discord.kaltura.ks import join_privileges, validate_entry_id
 
@@ -229,7 +228,7 @@ class KalturaRooms:
             user_id=user_id, room_id=room_id, first_name=first_name, last_name=last_name, moderator=moderator
         )
         user_ks = self.client.user_ks(user_id, privileges, expiry)
-        return kaf_join_url(kaf_base_url or default_kaf_base_url(), user_ks)
+        return kaf_join_url(kaf_base_url or default_kaf_base_url(self.client.partner_id), user_ks)
 
 
 _HOST = re.compile(
@@ -261,9 +260,6 @@ def kaf_join_url(kaf_base_url: str, user_ks: str) -> str:
     return f"https://{host}/hosted/index/view-entry/ks/{user_ks}"
 
 
-def default_kaf_base_url() -> str:
-    """``KALTURA_KAF_BASE_URL``, else Kaltura's usual ``{partnerId}.kaf.kaltura.com``."""
-    configured = settings.optional("KALTURA_KAF_BASE_URL")
-    if configured is not None:
-        return configured
-    return f"{settings.required('KALTURA_PARTNER_ID')}.kaf.kaltura.com"
+def default_kaf_base_url(partner_id: int) -> str:
+    """Kaltura's usual KAF host for an account, used when no KAF host is configured."""
+    return f"{int(partner_id)}.kaf.kaltura.com"

@@ -131,12 +131,12 @@ def _invalid_ks(ks: str, error: tuple[int, str]) -> ApiError:
 
 @dataclass
 class SandboxAppToken:
-    """An app token as the partner would have created it; its session settings override the request."""
+    """An app token as the partner would have created it; whatever session setting it fixes overrides the request."""
 
     id: str
     token: str
     hash_type: str = "SHA1"
-    session_type: int = SessionType.ADMIN
+    session_type: int | None = SessionType.ADMIN
     session_user_id: str | None = None
     session_privileges: str | None = None
     session_duration: int = 86400
@@ -367,7 +367,7 @@ class KalturaSandbox:
         token: str | None = None,
         *,
         hash_type: str = "SHA1",
-        session_type: int = SessionType.ADMIN,
+        session_type: int | None = SessionType.ADMIN,
         session_user_id: str | None = None,
         session_privileges: str | None = None,
         session_duration: int = 86400,
@@ -614,15 +614,18 @@ class KalturaSandbox:
                 raise ApiError("APP_TOKEN_EXPIRED", f"Application token id [{token_id}] expired", {"ID": token_id})
         requested = _integer(params.get("expiry") or 0, "expiry")
         expiry = min(requested or token_expiry, token_expiry)
+        session_type = app_token.session_type
+        if session_type is None:
+            session_type = _enum(params.get("type", 0), "type", "KalturaSessionType", (0, 2))
         user_id = app_token.session_user_id or str(params.get("userId") or "")
         privileges = app_token.session_privileges or str(params.get("sessionPrivileges") or "")
-        ks = self._new_ks(user_id, app_token.session_type, expiry, privileges)
+        ks = self._new_ks(user_id, session_type, expiry, privileges)
         return {
             "ks": ks,
             "partnerId": self.partner_id,
             "userId": user_id,
             "expiry": now + expiry,
-            "sessionType": app_token.session_type,
+            "sessionType": session_type,
             "privileges": privileges,
             "objectType": "KalturaSessionInfo",
         }

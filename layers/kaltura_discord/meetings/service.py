@@ -1,8 +1,8 @@
 """Starting, joining, listing and ending meetings: the rules, independent of Discord.
 
 Nothing is left half-written: a record is written (``creating``) before the room is asked for, the room carries
-the meeting id as its ``referenceId``, and on a failure the record is removed when no room exists, or kept as
-``failed`` (never listed) when Kaltura's answer was lost and the room cannot be looked up.
+the meeting id as its ``referenceId``, and on a failure the record is removed when Kaltura refused (no room
+exists), or kept as ``failed`` (never listed) when Kaltura's answer was lost and the room cannot be found.
 """
 
 from __future__ import annotations
@@ -143,18 +143,18 @@ class MeetingService:
         return self.repository.activate(meeting, room_id)
 
     def _recover_room(self, meeting: Meeting) -> str:
+        """Kaltura's answer was lost: the room may exist. Find it by its referenceId, or keep the record as
+        ``failed`` (never listed, expiring) so a room that appears later still has a record to reconcile with.
+        """
         try:
             room_id = self.rooms.find_room_by_reference(meeting.meeting_id)
         except RoomGatewayError:
-            self.repository.mark_failed(meeting, "room creation outcome unknown: Kaltura unavailable")
+            room_id = None
+        if room_id is None:
+            self.repository.mark_failed(meeting, "room creation outcome unknown: Kaltura did not answer")
             log.error("room creation outcome unknown", extra={"meeting_id": meeting.meeting_id})
             raise MeetingBackendUnavailable(
                 "Kaltura did not answer in time, so the meeting was not started. Please try again in a minute."
-            ) from None
-        if room_id is None:
-            self.repository.delete(meeting)
-            raise MeetingBackendUnavailable(
-                "Kaltura did not answer in time, so no meeting was created. Please try again in a minute."
             )
         return room_id
 

@@ -100,3 +100,14 @@ def test_write_then_check_in_a_fresh_tree(tmp_path: Path) -> None:
     assert generate_command_docs.write(COMMANDS, tmp_path) == []
     edited = [dataclasses.replace(c, description="Changed") if c.name == "kaltura-list" else c for c in COMMANDS]
     assert len(generate_command_docs.check(edited, tmp_path)) == 2  # manifest hash and the page
+
+
+def test_unreadable_secret_exits_2(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    def unreachable(name: str) -> str:
+        raise ConnectionError("could not connect to the endpoint URL")
+
+    monkeypatch.setattr(register_commands.settings.secrets, "require", unreachable)
+    assert register_commands.main(["--scope", "global"]) == 2
+    err = capsys.readouterr().err
+    assert "could not read DISCORD_BOT_TOKEN from the SECRETS_ID secret (ConnectionError)" in err
+    assert "Traceback" not in err

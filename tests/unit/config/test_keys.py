@@ -80,11 +80,19 @@ def test_parse_value_turns_typed_text_into_the_stored_type(key: str, text: str, 
     ("key", "text", "message"),
     [
         ("notifications.enabled", "maybe", "notifications.enabled must be true or false"),
-        ("kaltura.join_link_ttl_seconds", "15m", "kaltura.join_link_ttl_seconds must be a whole number from 60 to 86400"),
+        (
+            "kaltura.join_link_ttl_seconds",
+            "15m",
+            "kaltura.join_link_ttl_seconds must be a whole number from 60 to 86400",
+        ),
         ("kaltura.join_link_ttl_seconds", "10", "(got 10)"),
         ("kaltura.end_action", "archive", "kaltura.end_action must be one of none, update, delete (got 'archive')"),
         ("roles.default", "owner", "roles.default must be one of viewer, moderator, admin"),
-        ("roles.mapping.42", "admin", "roles.mapping.42 is not a setting: keys under roles.mapping are Discord role ids"),
+        (
+            "roles.mapping.42",
+            "admin",
+            "roles.mapping.42 is not a setting: keys under roles.mapping are Discord role ids",
+        ),
         ("notifications.channel_id", "#general", "notifications.channel_id must be a Discord id (17-20 digits)"),
         ("commands.kaltura-end.allowed_role_ids", f"{ROLE_A},@Staff", "'@Staff' is not a role id"),
         ("kaltura.kaf_base_url", "https://1234.kaf.kaltura.com", "no https://"),
@@ -133,6 +141,10 @@ def test_specs_carry_what_autocomplete_and_help_need() -> None:
     template = spec_for("notifications.templates.meeting_ended")
     assert template is not None and template.placeholders == ("title", "type", "host", "id", "ended_by", "duration")
     entry = spec_for(f"roles.mapping.{ROLE_A}")
-    assert entry is not None and entry.key == "roles.mapping.<role_id>" and entry.choices == ("viewer", "moderator", "admin")
+    assert (
+        entry is not None
+        and entry.key == "roles.mapping.<role_id>"
+        and entry.choices == ("viewer", "moderator", "admin")
+    )
     assert spec_for("roles.mapping.not-an-id") is None
     assert all(spec.description for spec in settable_keys())

@@ -137,7 +137,10 @@ def test_a_change_that_changes_nothing_writes_nothing(store: ConfigStore, table:
 def test_reset_a_key_a_section_or_everything(store: ConfigStore, table: MemoryConfigTable) -> None:
     store.update(
         GUILD,
-        {"roles": {"mapping": {ROLE_A: "admin", ROLE_B: "viewer"}, "default": "moderator"}, "kaltura": {"end_action": "delete"}},
+        {
+            "roles": {"mapping": {ROLE_A: "admin", ROLE_B: "viewer"}, "default": "moderator"},
+            "kaltura": {"end_action": "delete"},
+        },
         actor_id=ACTOR,
         summary="import",
     )

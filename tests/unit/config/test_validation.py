@@ -75,7 +75,10 @@ def test_wrong_values_name_the_key_and_what_is_allowed(overrides: dict[str, Any]
 
 def test_unknown_key_is_rejected_with_a_suggestion_and_the_real_keys() -> None:
     (problem,) = problems({"roles": {"defualt": "admin"}})
-    assert problem == "roles.defualt is not a setting (did you mean roles.default?); roles has: roles.mapping, roles.default"
+    assert (
+        problem
+        == "roles.defualt is not a setting (did you mean roles.default?); roles has: roles.mapping, roles.default"
+    )
 
 
 def test_unknown_section_lists_the_sections() -> None:
@@ -86,7 +89,10 @@ def test_unknown_section_lists_the_sections() -> None:
 
 def test_mapping_keys_must_be_role_ids() -> None:
     (problem,) = problems({"roles": {"mapping": {"moderators": "moderator"}}})
-    assert problem == "roles.mapping.moderators is not a setting: keys under roles.mapping are Discord role ids (17-20 digits)"
+    assert (
+        problem
+        == "roles.mapping.moderators is not a setting: keys under roles.mapping are Discord role ids (17-20 digits)"
+    )
 
 
 def test_kaltura_config_cannot_be_disabled() -> None:

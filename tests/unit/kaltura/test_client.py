@@ -262,12 +262,24 @@ def test_app_token_session_renews_on_invalid_ks(fake: FakeKaltura, make_client: 
         {"ks": "W1", "objectType": "KalturaStartWidgetSessionResponse"},
         {"ks": "S1", "expiry": int(NOW) + 7200, "objectType": "KalturaSessionInfo"},
         api_exception("INVALID_KS"),
-        {"ks": "W2", "objectType": "KalturaStartWidgetSessionResponse"},
         {"ks": "S2", "expiry": int(NOW) + 7200, "objectType": "KalturaSessionInfo"},
         {"objectType": "KalturaRoomEntry", "id": "0_a", "roomType": 1},
     )
     make_client(AppToken(id="t", token="x")).call("room_room", "get", {"roomId": "0_a"})
-    assert [b.get("ks") for b in fake.bodies] == [None, "W1", "S1", None, "W2", "S2"]
+    assert [b.get("ks") for b in fake.bodies] == [None, "W1", "S1", "W1", "S2"]
+
+
+def test_rejected_widget_ks_is_replaced_once(fake: FakeKaltura, make_client: MakeClient) -> None:
+    fake.reply(
+        {"ks": "W1"},
+        api_exception("INVALID_KS"),
+        {"ks": "W2"},
+        {"ks": "S1", "objectType": "KalturaSessionInfo"},
+        {"objectType": "KalturaRoomEntry", "id": "0_a", "roomType": 1},
+    )
+    make_client(AppToken(id="t", token="x")).call("room_room", "get", {"roomId": "0_a"})
+    assert [b.get("ks") for b in fake.bodies] == [None, "W1", None, "W2", "S1"]
+    assert fake.bodies[3]["tokenHash"] == hashlib.sha1(b"W2x").hexdigest()
 
 
 def test_app_token_errors_surface_with_their_code(fake: FakeKaltura, make_client: MakeClient) -> None:
@@ -277,9 +289,63 @@ def test_app_token_errors_surface_with_their_code(fake: FakeKaltura, make_client
     assert caught.value.code == "INVALID_APP_TOKEN_HASH"
 
 
-def test_app_token_mode_cannot_mint_user_sessions(make_client: MakeClient) -> None:
-    with pytest.raises(settings.ConfigurationError, match="KALTURA_ADMIN_SECRET"):
+def test_app_token_mode_without_a_user_token_cannot_mint_user_sessions(
+    fake: FakeKaltura, make_client: MakeClient
+) -> None:
+    with pytest.raises(settings.ConfigurationError, match="KALTURA_USER_APP_TOKEN_ID"):
         make_client(AppToken(id="t", token="x")).user_ks("u", build_privileges({"role": "viewerRole"}))
+    assert fake.requests == []
+
+
+JOIN = build_privileges(
+    [("userId", "discord-7"), ("entryId", "0_abc"), ("firstName", "A,role:adminRole"), ("role", "viewerRole")]
+)
+
+
+def session_info(**overrides: object) -> dict[str, object]:
+    info: dict[str, object] = {
+        "objectType": "KalturaSessionInfo",
+        "ks": "USER-KS",
+        "userId": "discord-7",
+        "sessionType": 0,
+        "privileges": str(JOIN),
+        "expiry": int(NOW) + 600,
+    }
+    info.update(overrides)
+    return info
+
+
+def test_user_token_mints_a_join_session(fake: FakeKaltura, make_client: MakeClient) -> None:
+    fake.reply({"ks": "W1"}, session_info(), session_info(ks="USER-KS-2"))
+    client = make_client(AppToken(id="admin", token="x"), user_token=AppToken(id="user", token="y", hash_type="SHA256"))
+    assert client.user_ks("discord-7", JOIN, 600) == "USER-KS"
+    assert client.user_ks("discord-7", JOIN, 600) == "USER-KS-2"
+    assert fake.paths.count("/api_v3/service/session/action/startWidgetSession") == 1
+    start = fake.bodies[1]
+    assert (start["id"], start["type"], start["userId"], start["expiry"]) == ("user", 0, "discord-7", 600)
+    assert start["sessionPrivileges"] == "userId:discord-7,entryId:0_abc,firstName:A role adminRole,role:viewerRole"
+    assert start["tokenHash"] == hashlib.sha256(b"W1y").hexdigest()
+
+
+@pytest.mark.parametrize(
+    "overridden",
+    [
+        {"sessionType": 2},
+        {"userId": "someone-else"},
+        {"privileges": "setrole:123"},
+        {"privileges": "userId:discord-7,entryId:0_abc,role:adminRole,firstName:A role adminRole"},
+        {"privileges": None},
+    ],
+)
+def test_join_session_overridden_by_the_token_is_never_handed_out(
+    fake: FakeKaltura, make_client: MakeClient, overridden: dict[str, object]
+) -> None:
+    fake.reply({"ks": "W1"}, session_info(**overridden))
+    client = make_client(AppToken(id="admin", token="x"), user_token=AppToken(id="user", token="y"))
+    with pytest.raises(KalturaError) as caught:
+        client.user_ks("discord-7", JOIN, 600)
+    assert caught.value.code == "USER_SESSION_REJECTED"
+    assert "USER-KS" not in str(caught.value)
 
 
 def test_unknown_hash_type_is_a_configuration_error() -> None:
@@ -315,8 +381,24 @@ def test_app_token_mode_is_chosen_by_configuration(monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("KALTURA_APP_TOKEN", "tok")
     monkeypatch.setenv("KALTURA_APP_TOKEN_HASH_TYPE", "SHA256")
     monkeypatch.delenv("KALTURA_ADMIN_SECRET", raising=False)
+    monkeypatch.delenv("KALTURA_USER_APP_TOKEN_ID", raising=False)
     with client_from_settings() as client:
         assert client.credentials == AppToken(id="0_tok", token="tok", hash_type="SHA256")
+        assert client.user_token is None
+
+
+def test_user_app_token_from_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KALTURA_PARTNER_ID", "42")
+    monkeypatch.setenv("KALTURA_APP_TOKEN_ID", "0_tok")
+    monkeypatch.setenv("KALTURA_APP_TOKEN", "tok")
+    monkeypatch.setenv("KALTURA_USER_APP_TOKEN_ID", "0_user")
+    monkeypatch.setenv("KALTURA_USER_APP_TOKEN", "utok")
+    if "KALTURA_USER_APP_TOKEN" not in settings.SECRET_NAMES:
+        with pytest.raises(settings.ConfigurationError, match="SECRET_NAMES"):
+            client_from_settings()
+        return
+    with client_from_settings() as client:
+        assert client.user_token == AppToken(id="0_user", token="utok")
 
 
 @pytest.mark.parametrize(

@@ -215,9 +215,7 @@ def test_user_ks_must_be_url_safe(ks: str) -> None:
         kaf_join_url("kaf.example.com", ks)
 
 
-def test_kaf_base_url_defaults_to_the_partner_host(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("KALTURA_PARTNER_ID", "555")
-    monkeypatch.delenv("KALTURA_KAF_BASE_URL", raising=False)
-    assert default_kaf_base_url() == "555.kaf.kaltura.com"
-    monkeypatch.setenv("KALTURA_KAF_BASE_URL", "kaf.example.edu")
-    assert default_kaf_base_url() == "kaf.example.edu"
+def test_kaf_base_url_defaults_to_the_partner_host(rooms: KalturaRooms) -> None:
+    assert default_kaf_base_url(555) == "555.kaf.kaltura.com"
+    url = rooms.join_url("0_abcd1234", user_id="u", first_name="a", last_name="b", moderator=False)
+    assert url.startswith("https://1234567.kaf.kaltura.com/hosted/index/view-entry/ks/")

@@ -1,0 +1,151 @@
+"""Starting meetings when Kaltura is slow, down or refusing: a clear message and nothing half-written."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from kaltura_discord.bot import meetings as bot_meetings
+from kaltura_discord.bot.jobs import Job
+from kaltura_discord.bot.worker import Worker
+from kaltura_discord.config import set_config_service
+from kaltura_discord.discord.interaction import Interaction
+from kaltura_discord.kaltura import KalturaRooms, client_from_settings
+from kaltura_discord.local.discord_standin import DiscordStandIn
+from kaltura_discord.local.kaltura_sandbox import KalturaSandbox
+from kaltura_discord.meetings.kaltura_rooms import KalturaRoomGateway
+from kaltura_discord.meetings.model import meeting_id_for
+from kaltura_discord.meetings.repository import MeetingRepository
+from kaltura_discord.meetings.service import MeetingService
+from tests.support.interactions import GUILD_ID, command
+
+pytestmark = pytest.mark.integration
+
+PARTNER, SECRET = 7654321, "integration-admin-secret-0123456"
+
+
+@pytest.fixture
+def sandbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[KalturaSandbox]:
+    server = KalturaSandbox(partner_id=PARTNER, admin_secret=SECRET).start()
+    monkeypatch.setenv("KALTURA_SERVICE_URL", server.url)
+    monkeypatch.setenv("KALTURA_PARTNER_ID", str(PARTNER))
+    monkeypatch.setenv("KALTURA_ADMIN_SECRET", SECRET)
+    monkeypatch.delenv("KALTURA_APP_TOKEN_ID", raising=False)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def service(table_name: str, sandbox: KalturaSandbox) -> Iterator[MeetingService]:
+    client = client_from_settings(read_timeout=0.3, sleep=lambda _: None)
+    built = MeetingService(MeetingRepository(), KalturaRoomGateway(KalturaRooms(client)))
+    bot_meetings.set_service(built)
+    set_config_service(None)
+    yield built
+    bot_meetings.set_service(None)
+    client.close()
+
+
+def start_job(title: str = "Quarterly review") -> Job:
+    options = [{"name": "type", "type": 3, "value": "webinar"}, {"name": "title", "type": 3, "value": title}]
+    payload = {"type": "webinar", "title": title, "description": ""}
+    return Job.for_interaction("meeting_start", Interaction(command("kaltura-start", options)), payload)
+
+
+def calls_for(discord: DiscordStandIn, job: Job) -> list[Any]:
+    return discord.calls(path_pattern=job.token)
+
+
+def test_start_creates_one_room_with_one_kaltura_round_trip(
+    service: MeetingService, sandbox: KalturaSandbox, discord: DiscordStandIn
+) -> None:
+    job = start_job()
+    assert Worker().run(job.to_dict())["status"] == "succeeded"
+    assert sandbox.calls == {"room_room.add": 1}
+    [room] = sandbox.rooms
+    meeting = service.repository.get(GUILD_ID, meeting_id_for(job.interaction_id))
+    assert (meeting.status, meeting.room_id) == ("active", room["id"])
+    assert room["referenceId"] == meeting.meeting_id
+    assert f"discord-guild-{GUILD_ID}" in room["tags"]
+    [edit] = calls_for(discord, job)
+    assert edit.body["embeds"][0]["title"] == "Quarterly review"
+    assert meeting.message_id is not None
+
+
+def test_duplicated_start_job_creates_one_room(
+    service: MeetingService, sandbox: KalturaSandbox, discord: DiscordStandIn
+) -> None:
+    job = start_job()
+    Worker().run(job.to_dict())
+    assert Worker().run(job.to_dict()) == {"status": "duplicate"}
+    assert len(sandbox.rooms) == 1
+
+
+def test_repeated_start_after_a_lost_ledger_reuses_the_meeting(
+    service: MeetingService, sandbox: KalturaSandbox
+) -> None:
+    """Even past the job ledger, the meeting id comes from the interaction id: the room is not added twice."""
+    from kaltura_discord.meetings.model import MeetingRequest
+    from kaltura_discord.meetings.service import Member
+
+    request = MeetingRequest.parse("meeting", "Stand-up")
+    host = Member("1000000000000000300", "Host", "viewer")
+    first = service.start(GUILD_ID, "42", request, host, template_room_id=None)
+    second = service.start(GUILD_ID, "42", request, host, template_room_id=None)
+    assert first.meeting_id == second.meeting_id and first.room_id == second.room_id
+    assert sandbox.call_count("room_room", "add") == 1
+
+
+def test_kaltura_timeout_leaves_no_active_record_and_tells_the_person(
+    service: MeetingService, sandbox: KalturaSandbox, discord: DiscordStandIn
+) -> None:
+    job = start_job()
+    sandbox.hang_next(seconds=1.0, service="room_room", action="add")
+    Worker().run(job.to_dict())
+    meeting = service.repository.get(GUILD_ID, meeting_id_for(job.interaction_id))
+    assert meeting.status == "failed" and meeting.room_id is None
+    assert service.list_active(GUILD_ID) == []
+    calls = calls_for(discord, job)
+    assert [c.method for c in calls] == ["DELETE", "POST"]
+    assert calls[1].body["flags"] == 64
+    assert "did not answer in time" in calls[1].body["content"]
+
+
+def test_kaltura_refusal_removes_the_record(
+    service: MeetingService, sandbox: KalturaSandbox, discord: DiscordStandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kaltura_discord.config import ConfigService, ConfigStore
+    from tests.unit.config.fakes import MemoryConfigTable
+
+    table = MemoryConfigTable()
+    table.put(GUILD_ID, {"kaltura": {"template_room_ids": {"webinar": "0_missing1"}}}, 1)
+    set_config_service(ConfigService(ConfigStore(table)))
+    job = start_job()
+    Worker().run(job.to_dict())
+    assert service.repository.find(GUILD_ID, meeting_id_for(job.interaction_id)) is None
+    assert sandbox.rooms == []
+    followup = calls_for(discord, job)[-1]
+    assert "Kaltura refused" in followup.body["content"] and followup.body["flags"] == 64
+
+
+def test_join_link_is_minted_locally_even_when_kaltura_is_down(
+    service: MeetingService, sandbox: KalturaSandbox, discord: DiscordStandIn
+) -> None:
+    job = start_job()
+    Worker().run(job.to_dict())
+    meeting_id = meeting_id_for(job.interaction_id)
+    sandbox.reset_calls()
+    sandbox.fail_next(10, status=503)
+    join = Job.for_interaction(
+        "meeting_join",
+        Interaction(command("kaltura-join", [{"name": "meeting", "type": 3, "value": meeting_id}])),
+        {"meeting_id": meeting_id},
+    )
+    Worker().run(join.to_dict())
+    [edit] = calls_for(discord, join)
+    url = edit.body["components"][0]["components"][0]["url"]
+    fields = sandbox.inspect_ks(url.rsplit("/ks/", 1)[1]).fields
+    assert fields["entryId"] == service.repository.get(GUILD_ID, meeting_id).room_id
+    assert sandbox.calls == {}
