@@ -79,6 +79,16 @@ def _peak_rss_mb() -> float:
 # ---- child measurements -------------------------------------------------------------------------------
 
 
+def _memory_config() -> Any:
+    from kaltura_discord.config import ConfigService, ConfigStore, set_config_service
+    from tests.unit.config.fakes import MemoryConfigTable
+
+    table = MemoryConfigTable()
+    service = ConfigService(ConfigStore(table), ttl_seconds=60)
+    set_config_service(service)
+    return service
+
+
 def child_cold() -> dict[str, Any]:
     import importlib.util
 
@@ -102,6 +112,7 @@ def child_ours() -> dict[str, Any]:
     from kaltura_discord.bot.interactions import handler
     from tests.support.interactions import command, signed_event
 
+    _memory_config()
     ping = signed_event({"type": 1, "id": "1", "application_id": "1", "token": "t"})
     help_event = signed_event(command("kaltura-help"))
     assert json.loads(handler(help_event, None)["body"])["type"] == 4
@@ -145,7 +156,102 @@ def child_flask() -> dict[str, Any]:
     }
 
 
-CHILDREN: dict[str, Callable[[], dict[str, Any]]] = {"cold": child_cold, "ours": child_ours, "flask": child_flask}
+def child_start_path() -> dict[str, Any]:
+    """/kaltura-start through handler(event): verify, parse, route, validate, defer, hand off (recorded)."""
+    from kaltura_discord.bot import jobs
+    from kaltura_discord.bot.interactions import handler
+    from tests.support.interactions import command, signed_event
+
+    _memory_config()
+    handed_off: list[Any] = []
+
+    class Recorder:
+        def submit(self, job: Any) -> None:
+            handed_off.append(job)
+
+    jobs.install_dispatcher(Recorder())
+    options = [{"name": "type", "type": 3, "value": "meeting"}, {"name": "title", "type": 3, "value": "Weekly sync"}]
+    event = signed_event(command("kaltura-start", options))
+    assert json.loads(handler(event, None)["body"]) == {"type": 5}
+    timing = _timed(lambda: handler(event, None), WARM_ITERATIONS)
+    assert len(handed_off) == WARM_ITERATIONS + min(500, WARM_ITERATIONS) + 1
+    return {"start": timing}
+
+
+def child_config_lookup() -> dict[str, Any]:
+    from kaltura_discord.config import get_config
+
+    _memory_config()
+    get_config("1000000000000000100")
+    iterations = 200_000
+    started = time.perf_counter_ns()
+    for _ in range(iterations):
+        get_config("1000000000000000100")
+    return {"config_lookup_us": (time.perf_counter_ns() - started) / iterations / 1000}
+
+
+def child_start_round_trips() -> dict[str, Any]:
+    """One start job against moto's server, the Kaltura sandbox and the Discord stand-in, counting calls."""
+    import boto3
+
+    from kaltura_discord.bot.jobs import Job
+    from kaltura_discord.bot.worker import Worker
+    from kaltura_discord.discord.interaction import Interaction
+    from kaltura_discord.local.discord_standin import DiscordStandIn
+    from kaltura_discord.local.kaltura_sandbox import KalturaSandbox
+    from kaltura_discord.local.moto_server import EmbeddedDynamoDB
+    from kaltura_discord.local.tables import create_table
+    from kaltura_discord.storage import dynamodb
+    from tests.support.interactions import command
+
+    moto = EmbeddedDynamoDB().start()
+    sandbox = KalturaSandbox(partner_id=1234567, admin_secret="bench-secret-0123456789abcdef").start()
+    discord = DiscordStandIn().start()
+    os.environ.update(
+        AWS_ENDPOINT_URL_DYNAMODB=moto.endpoint_url,
+        AWS_ACCESS_KEY_ID="bench",
+        AWS_SECRET_ACCESS_KEY="bench",
+        AWS_DEFAULT_REGION="us-east-1",
+        TABLE_NAME="bench",
+        KALTURA_SERVICE_URL=sandbox.url,
+        KALTURA_PARTNER_ID="1234567",
+        KALTURA_ADMIN_SECRET="bench-secret-0123456789abcdef",
+        DISCORD_API_BASE_URL=discord.api_base_url,
+    )
+    create_table(boto3.client("dynamodb"), "bench")
+    _memory_config()
+    writes: list[str] = []
+    client = dynamodb.get_client()
+    for operation in ("PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem"):
+        client.meta.events.register(f"before-call.dynamodb.{operation}", lambda **kw: writes.append(kw["model"].name))
+    options = [{"name": "type", "type": 3, "value": "meeting"}, {"name": "title", "type": 3, "value": "Weekly sync"}]
+    interaction = Interaction(command("kaltura-start", options))
+    job = Job.for_interaction("meeting_start", interaction, {"type": "meeting", "title": "Weekly sync"})
+    started = time.perf_counter()
+    assert Worker().run(job.to_dict())["status"] == "succeeded"
+    elapsed = time.perf_counter() - started
+    result = {
+        "kaltura_round_trips": sum(sandbox.calls.values()),
+        "kaltura_calls": sandbox.calls,
+        "dynamodb_writes": len(writes),
+        "dynamodb_write_operations": writes,
+        "discord_calls": len(discord.calls()),
+        "worker_ms_local": elapsed * 1000,
+    }
+    discord.stop()
+    sandbox.stop()
+    moto.stop()
+    return result
+
+
+CHILDREN: dict[str, Callable[[], dict[str, Any]]] = {
+    "cold": child_cold,
+    "ours": child_ours,
+    "flask": child_flask,
+    "start_path": child_start_path,
+    "config_lookup": child_config_lookup,
+    "start_round_trips": child_start_round_trips,
+}
 
 
 # ---- report -------------------------------------------------------------------------------------------
@@ -162,6 +268,7 @@ def main() -> int:
 
     colds = [_child("cold") for _ in range(COLD_RUNS)]
     ours, flask = _child("ours"), _child("flask")
+    start_path, config_lookup, trips = _child("start_path"), _child("config_lookup"), _child("start_round_trips")
     figures = {
         "cold_import_init_ms": statistics.median(c["import_init_ms"] for c in colds),
         "cold_first_ping_ms": statistics.median(c["first_ping_ms"] for c in colds),
@@ -169,6 +276,9 @@ def main() -> int:
         "flask_discord_interactions": flask,
         "ratio_ping": flask["ping"]["median_us"] / ours["ping"]["median_us"],
         "ratio_help": flask["help"]["median_us"] / ours["help"]["median_us"],
+        "start_path": start_path["start"],
+        "config_lookup_us": config_lookup["config_lookup_us"],
+        "start_round_trips": trips,
     }
     rows = [
         ("Cold start, import + init (median of 10)", f"{figures['cold_import_init_ms']:.1f} ms", "< 80 ms"),
@@ -183,6 +293,14 @@ def main() -> int:
         ("flask-discord-interactions PING median", f"{flask['ping']['median_us']:.0f} us", ""),
         ("flask-discord-interactions help median", f"{flask['help']['median_us']:.0f} us", ""),
         ("Speed-up PING / help", f"{figures['ratio_ping']:.1f}x / {figures['ratio_help']:.1f}x", ">= 4x"),
+        (
+            "Warm /kaltura-start path median / p99",
+            f"{start_path['start']['median_us']:.0f} / {start_path['start']['p99_us']:.0f} us",
+            "< 300 us",
+        ),
+        ("Kaltura round trips per start", f"{trips['kaltura_round_trips']} ({', '.join(trips['kaltura_calls'])})", "1"),
+        ("DynamoDB writes per start", f"{trips['dynamodb_writes']}", ""),
+        ("Warm effective-config lookup", f"{figures['config_lookup_us']:.2f} us", "< 5 us"),
     ]
     width = max(len(r[0]) for r in rows)
     print(f"kaltura-discord benchmark ({WARM_ITERATIONS} warm invocations each, Python {sys.version.split()[0]})")

@@ -10,6 +10,14 @@ def build_router() -> Router:
     router.command("kaltura-help", "kaltura_discord.bot.help:kaltura_help")
     router.command("kaltura-status", "kaltura_discord.bot.status:kaltura_status")
 
+    settings = "kaltura_discord.bot.config_commands"
+    router.command("kaltura-config", f"{settings}:view", "view")
+    router.command("kaltura-config", f"{settings}:set_value", "set")
+    router.command("kaltura-config", f"{settings}:reset", "reset")
+    router.autocomplete("kaltura-config", "key", f"{settings}:key_autocomplete")
+    router.autocomplete("kaltura-config", "value", f"{settings}:value_autocomplete")
+    router.component("config-reset", f"{settings}:reset_button")
+
     meetings = "kaltura_discord.bot.meetings"
     router.command("kaltura-start", f"{meetings}:kaltura_start")
     router.command("kaltura-join", f"{meetings}:kaltura_join")

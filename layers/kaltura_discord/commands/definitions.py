@@ -137,6 +137,7 @@ def _string(name: str, description: str, **kwargs: Any) -> Option:
 _MEETING_TYPES = (Choice("Meeting", "meeting"), Choice("Webinar", "webinar"), Choice("Classroom", "classroom"))
 _CONFIG_SECTIONS = tuple(Choice(section.capitalize(), section) for section in ("notifications", "commands", "roles"))
 _KALTURA_SECTION = Choice("Kaltura", "kaltura")
+_SHARE_SECTION = Choice("Share", "share")
 
 COMMANDS: tuple[CommandDefinition, ...] = (
     CommandDefinition(
@@ -187,7 +188,7 @@ COMMANDS: tuple[CommandDefinition, ...] = (
                 name="view",
                 description="Show the current settings",
                 type=SUB_COMMAND,
-                options=(_string("section", "Only this section", choices=(*_CONFIG_SECTIONS, _KALTURA_SECTION)),),
+                options=(_string("section", "Only this section", choices=(*_CONFIG_SECTIONS, _KALTURA_SECTION, _SHARE_SECTION)),),
             ),
             Option(
                 name="set",
@@ -207,7 +208,7 @@ COMMANDS: tuple[CommandDefinition, ...] = (
                         "section",
                         "The section to reset",
                         required=True,
-                        choices=(*_CONFIG_SECTIONS, _KALTURA_SECTION, Choice("All", "all")),
+                        choices=(*_CONFIG_SECTIONS, _KALTURA_SECTION, _SHARE_SECTION, Choice("All", "all")),
                     ),
                 ),
             ),

@@ -138,12 +138,18 @@ def _option_differences(before: list[Any], after: list[Any], path: str) -> list[
     return found
 
 
+def _label(item: Mapping[str, Any]) -> str:
+    """Names are unique per command type; a bulk overwrite replaces user and message commands too."""
+    kind = item.get("type") or 1
+    return str(item["name"]) if kind == 1 else f"{item['name']} (type {kind} command)"
+
+
 def diff(
     desired: Sequence[Mapping[str, Any]], registered: Sequence[Mapping[str, Any]], *, guild: bool = False
 ) -> CommandDiff:
     """What a bulk overwrite with ``desired`` would change in ``registered`` (both as sent / as returned)."""
-    want = {str(item["name"]): normalise(item, guild=guild) for item in desired}
-    have = {str(item["name"]): normalise(item, guild=guild) for item in registered}
+    want = {_label(item): normalise(item, guild=guild) for item in desired}
+    have = {_label(item): normalise(item, guild=guild) for item in registered}
     changed = tuple(
         (name, tuple(_differences(have[name], want[name], "")))
         for name in want

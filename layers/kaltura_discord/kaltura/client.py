@@ -60,7 +60,7 @@ class AdminSecret:
 
 @dataclass(frozen=True)
 class AppToken:
-    """Admin sessions from an app token; the token's session type, user, privileges and duration win."""
+    """An app token made on the account (``appToken.add``); whatever session settings it fixes win."""
 
     id: str
     token: str = field(repr=False)
@@ -71,7 +71,7 @@ class AppToken:
     def __post_init__(self) -> None:
         if self.hash_type.upper() not in HASH_TYPES:
             raise settings.ConfigurationError(
-                f"KALTURA_APP_TOKEN_HASH_TYPE must be one of {', '.join(HASH_TYPES)}, got {self.hash_type!r}"
+                f"app token hash type must be one of {', '.join(HASH_TYPES)}, got {self.hash_type!r}"
             )
 
     def token_hash(self, widget_ks: str) -> str:

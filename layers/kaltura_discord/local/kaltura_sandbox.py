@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import hashlib
 import json
 import random
 import re
@@ -47,6 +46,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 from xml.sax.saxutils import escape
 
+from kaltura_discord.kaltura.client import HASH_TYPES
 from kaltura_discord.kaltura.ks import (
     InvalidKs,
     ParsedKs,
@@ -59,12 +59,6 @@ from kaltura_discord.logs import get_logger
 
 logger = get_logger(__name__)
 
-HASH_TYPES: dict[str, Callable[[bytes], Any]] = {
-    "SHA1": hashlib.sha1,
-    "MD5": hashlib.md5,
-    "SHA256": hashlib.sha256,
-    "SHA512": hashlib.sha512,
-}
 MAX_PAGE_SIZE = 500
 DEFAULT_PARTNER_ID = 1234567
 DEFAULT_ADMIN_SECRET = "sandbox-admin-secret"  # noqa: S105 - a fake for a local-only server

@@ -11,6 +11,7 @@ import boto3
 import pytest
 
 from kaltura_discord.config import (
+    AuditEntry,
     ConfigConflict,
     ConfigStore,
     ConfigUnavailable,
@@ -81,15 +82,18 @@ def test_a_conflicting_write_writes_neither_the_config_nor_its_audit_record(
     with pytest.raises(ConfigConflict):
         stale.update(GUILD, {"kaltura": {"end_action": "delete"}}, actor_id=ACTOR, summary="x", expected_version=0)
     # Bypass the store's own version check: the condition in DynamoDB must refuse the write by itself.
-    audit = store._audit(  # noqa: SLF001 - build a real record for the raw write
+    audit = AuditEntry(
         guild_id=GUILD,
+        audit_id="0" * 32,
+        at="2030-01-01T00:00:00.000000Z",
         actor_id=ACTOR,
         action="update",
         summary="stale",
-        keys=("kaltura.end_action",),
+        changed_keys=("kaltura.end_action",),
         before={},
         after={"kaltura": {"end_action": "delete"}},
         version=1,
+        expires_at=int(time.time()) + 60,
     )
     with pytest.raises(ConfigConflict):
         table.write(GUILD, {"kaltura": {"end_action": "delete"}}, 0, audit)
@@ -146,7 +150,7 @@ def run_together(work: list[Callable[[], None]]) -> list[BaseException | None]:
         start.wait()
         try:
             work[index]()
-        except BaseException as exc:  # noqa: BLE001 - reported to the test
+        except BaseException as exc:
             outcomes[index] = exc
 
     threads = [threading.Thread(target=run, args=(index,)) for index in range(len(work))]
@@ -162,7 +166,9 @@ def role(index: int) -> str:
     return str(300000000000000100 + index)
 
 
-def add_role(store: ConfigStore, index: int, *, max_attempts: int, before_write: Callable[[], None] | None = None):
+def add_role(
+    store: ConfigStore, index: int, *, max_attempts: int, before_write: Callable[[], object] | None = None
+) -> Callable[[], None]:
     """A job that maps a different role per thread (different keys of the same guild's config)."""
 
     def change(overrides: dict[str, Any]) -> dict[str, Any]:

@@ -74,11 +74,59 @@ def test_widget_ks_alone_cannot_manage_rooms(sandbox: KalturaSandbox, client: Ka
     assert wrong.value.code == "INVALID_WIDGET_ID"
 
 
-def test_app_token_mode_refuses_join_links(sandbox: KalturaSandbox, make_client: MakeClient) -> None:
+def test_app_token_mode_without_user_token_refuses_join_links(sandbox: KalturaSandbox, make_client: MakeClient) -> None:
     token = sandbox.add_app_token()
     client = make_client(AppToken(id=token.id, token=token.token))
     with pytest.raises(settings.ConfigurationError):
         client.user_ks("discord-1", build_privileges({"role": "viewerRole"}))
+
+
+def test_join_links_from_a_user_token(sandbox: KalturaSandbox, make_client: MakeClient) -> None:
+    admin = sandbox.add_app_token()
+    user = sandbox.add_app_token(session_type=None, hash_type="SHA512")
+    client = make_client(AppToken(id=admin.id, token=admin.token), user_token=AppToken(user.id, user.token, "SHA512"))
+    rooms = KalturaRooms(client)
+    room = rooms.add_room("Standup")
+    sandbox.reset_calls()
+    url = rooms.join_url(
+        room.id,
+        user_id="discord-5",
+        first_name="x,role:adminRole",
+        last_name="B",
+        moderator=False,
+        kaf_base_url="kaf.example.com",
+    )
+    assert sandbox.calls == {"apptoken.startSession": 1}
+    session = sandbox.inspect_ks(url.rsplit("/", 1)[1])
+    assert (session.session_type, session.user_id) == (0, "discord-5")
+    assert session.privileges == {
+        "actionslimit": "-1",
+        "userId": "discord-5",
+        "entryId": room.id,
+        "firstName": "x role adminRole",
+        "lastName": "B",
+        "role": "viewerRole",
+    }
+
+
+@pytest.mark.parametrize(
+    "fixed",
+    [
+        {"session_type": 2},
+        {"session_type": None, "session_user_id": "shared-user"},
+        {"session_type": None, "session_privileges": "setrole:42"},
+    ],
+)
+def test_user_token_that_fixes_the_session_is_refused(
+    sandbox: KalturaSandbox, make_client: MakeClient, fixed: dict[str, object]
+) -> None:
+    admin = sandbox.add_app_token()
+    user = sandbox.add_app_token(**fixed)  # type: ignore[arg-type]
+    client = make_client(AppToken(id=admin.id, token=admin.token), user_token=AppToken(user.id, user.token))
+    room_id = sandbox.seed_room("x")
+    with pytest.raises(KalturaError) as caught:
+        KalturaRooms(client).join_url(room_id, user_id="discord-5", first_name="A", last_name="B", moderator=True)
+    assert caught.value.code == "USER_SESSION_REJECTED"
 
 
 def test_runnable_prints_its_url_and_serves() -> None:

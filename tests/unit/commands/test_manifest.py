@@ -160,6 +160,13 @@ def test_diff_reports_added_changed_removed() -> None:
     ]
 
 
+def test_diff_tells_command_types_apart() -> None:
+    desired = [c.to_discord() for c in COMMANDS]
+    user_command = {"id": "9", "name": "kaltura-help", "type": 2, "description": ""}
+    registered = [_as_discord_returns(p) for p in desired] + [user_command]
+    assert diff(desired, registered).lines() == ["- /kaltura-help (type 2 command) (no longer defined)"]
+
+
 def test_diff_in_guild_scope_ignores_contexts() -> None:
     desired = [c.to_discord() for c in COMMANDS]
     registered = [_as_discord_returns(p, guild="42") for p in desired]

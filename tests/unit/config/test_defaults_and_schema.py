@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -127,11 +128,11 @@ def test_a_broken_defaults_file_fails_loudly_naming_the_key(tmp_path: Path) -> N
     data["roles"]["default"] = "owner"
     path = tmp_path / "default_config.json"
     path.write_text(json.dumps(data))
-    with pytest.raises(ConfigValidationError, match="roles.default must be one of viewer, moderator, admin"):
+    with pytest.raises(ConfigValidationError, match=re.escape("roles.default must be one of viewer, moderator, admin")):
         load_defaults(path)
     del data["roles"]["default"]
     path.write_text(json.dumps(data))
-    with pytest.raises(ConfigValidationError, match="roles.default is missing"):
+    with pytest.raises(ConfigValidationError, match=re.escape("roles.default is missing")):
         load_defaults(path)
 
 

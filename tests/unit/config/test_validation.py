@@ -180,5 +180,5 @@ def test_command_policy_enabled_and_role_restriction() -> None:
 def test_effective_config_is_frozen() -> None:
     config = get_defaults().config
     with pytest.raises(ValueError, match="frozen"):
-        config.roles.default = "admin"  # type: ignore[misc]
+        config.roles.default = "admin"
     assert isinstance(config.commands.policy("kaltura-start").allowed_role_ids, tuple)

@@ -349,7 +349,7 @@ def test_join_session_overridden_by_the_token_is_never_handed_out(
 
 
 def test_unknown_hash_type_is_a_configuration_error() -> None:
-    with pytest.raises(settings.ConfigurationError, match="HASH_TYPE"):
+    with pytest.raises(settings.ConfigurationError, match="hash type"):
         AppToken(id="t", token="x", hash_type="CRC32")
 
 

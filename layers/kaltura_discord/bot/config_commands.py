@@ -1,0 +1,130 @@
+"""``/kaltura-config view|set|reset``: server admins tailor the bot. Shown ephemerally; Manage Server (or
+Administrator) is checked here from the interaction's permissions, whatever Discord's command permissions say.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from kaltura_discord.config import (
+    ConfigConflict,
+    ConfigError,
+    ConfigValidationError,
+    config_service,
+    suggest_keys,
+    suggest_values,
+)
+from kaltura_discord.discord import responses
+from kaltura_discord.discord.interaction import MANAGE_GUILD, Interaction
+from kaltura_discord.discord.responses import ButtonStyle, InteractionResponse
+from kaltura_discord.discord.router import UserFacingError
+
+SECTIONS = ("notifications", "commands", "roles", "kaltura", "share")
+RESET = "config-reset"
+CODE_BLOCK_BUDGET = 1800
+
+
+def _admin_guild(interaction: Interaction) -> str:
+    if interaction.guild_id is None:
+        raise UserFacingError("Bot settings belong to a server: use this command in a server channel.")
+    if not interaction.has_permission(MANAGE_GUILD):
+        raise UserFacingError("Only members with the Manage Server permission can view or change the bot's settings.")
+    return interaction.guild_id
+
+
+def _explain(exc: ConfigError) -> str:
+    if isinstance(exc, ConfigConflict):
+        return "Someone else changed the settings at the same moment, so nothing was saved. Please try again."
+    if isinstance(exc, ConfigValidationError):
+        return "That change was not saved:\n" + "\n".join(f"- {p}" for p in exc.problems)
+    return f"The settings could not be changed just now ({exc}). Please try again."
+
+
+def _code_block(value: Any) -> str:
+    text = json.dumps(value, indent=2, ensure_ascii=False).replace("```", "`\u200b``")
+    if len(text) > CODE_BLOCK_BUDGET:
+        text = text[: CODE_BLOCK_BUDGET - 1] + "\u2026"
+    return f"```json\n{text}\n```"
+
+
+def _dotted(overrides: dict[str, Any], prefix: str = "") -> list[str]:
+    keys: list[str] = []
+    for name, value in overrides.items():
+        if isinstance(value, dict) and value and not prefix.startswith("roles.mapping"):
+            keys.extend(_dotted(value, f"{prefix}{name}."))
+        else:
+            keys.append(f"{prefix}{name}")
+    return keys
+
+
+def view(interaction: Interaction) -> InteractionResponse:
+    guild_id = _admin_guild(interaction)
+    section = interaction.option_str("section")
+    try:
+        loaded = config_service().load(guild_id)
+    except ConfigError as exc:
+        raise UserFacingError(_explain(exc)) from None
+    effective = loaded.config.model_dump(mode="json", by_alias=True)
+    if section:
+        shown: Any = effective.get(section, {})
+        title = f"**{section}** (version {loaded.version})"
+    else:
+        shown = {name: sorted(effective[name]) for name in SECTIONS if name in effective}
+        title = f"Sections and their keys (version {loaded.version}); view one with `section`."
+    changed = ", ".join(f"`{k}`" for k in sorted(_dotted(loaded.overrides))) or "none (all defaults)"
+    return responses.ephemeral(f"{title}\nChanged on this server: {changed}\n{_code_block(shown)}")
+
+
+def set_value(interaction: Interaction) -> InteractionResponse:
+    guild_id = _admin_guild(interaction)
+    key, value = interaction.option_str("key").strip(), interaction.option_str("value")
+    try:
+        change = config_service().set_value(guild_id, key, value, actor_id=interaction.user_id)
+    except ConfigError as exc:
+        raise UserFacingError(_explain(exc)) from None
+    if not change.changed:
+        return responses.ephemeral(f"`{key}` already had that value; nothing changed.")
+    return responses.ephemeral(f"Saved `{key}` (settings version {change.version}). It applies from the next command.")
+
+
+def reset(interaction: Interaction) -> InteractionResponse:
+    _admin_guild(interaction)
+    section = interaction.option_str("section") or "all"
+    what = "every setting" if section == "all" else f"the **{section}** settings"
+    buttons = responses.action_row(
+        responses.button("Reset", custom_id=f"{RESET}:{section}:yes", style=ButtonStyle.DANGER),
+        responses.button("Cancel", custom_id=f"{RESET}:{section}:no", style=ButtonStyle.SECONDARY),
+    )
+    return responses.message(
+        f"Reset {what} on this server to the defaults? This cannot be undone.", components=[buttons], ephemeral=True
+    )
+
+
+def reset_button(interaction: Interaction) -> InteractionResponse:
+    guild_id = _admin_guild(interaction)
+    parts = interaction.custom_id_parts
+    section, answer = (parts[1], parts[2]) if len(parts) == 3 else ("", "no")
+    if answer != "yes":
+        return responses.update_message("Reset cancelled; nothing changed.", components=[])
+    if section != "all" and section not in SECTIONS:
+        raise UserFacingError("That reset button is no longer valid. Run `/kaltura-config reset` again.")
+    try:
+        change = config_service().reset(guild_id, None if section == "all" else section, actor_id=interaction.user_id)
+    except ConfigError as exc:
+        raise UserFacingError(_explain(exc)) from None
+    what = "Every setting" if section == "all" else f"The {section} settings"
+    return responses.update_message(f"{what} are back to the defaults (version {change.version}).", components=[])
+
+
+def key_autocomplete(interaction: Interaction) -> InteractionResponse:
+    if not interaction.has_permission(MANAGE_GUILD):
+        return responses.autocomplete(())
+    return responses.autocomplete((spec.key, spec.key) for spec in suggest_keys(interaction.option_str("key")))
+
+
+def value_autocomplete(interaction: Interaction) -> InteractionResponse:
+    if not interaction.has_permission(MANAGE_GUILD):
+        return responses.autocomplete(())
+    choices = suggest_values(interaction.option_str("key"), interaction.option_str("value"))
+    return responses.autocomplete((choice, choice) for choice in choices)
