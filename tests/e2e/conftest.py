@@ -9,7 +9,7 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -53,13 +53,19 @@ class RunningStack:
 
     def wait_for_calls(self, token: str, count: int = 1, timeout: float = 20.0) -> list[dict[str, Any]]:
         """Poll the Discord stand-in until ``count`` calls for this token arrived (bounded)."""
-        done = threading.Event()
+        return self.wait_for(lambda call: f"/{token}" in call["path"], count, timeout)
+
+    def wait_for(
+        self, matches: Callable[[dict[str, Any]], bool], count: int = 1, timeout: float = 20.0
+    ) -> list[dict[str, Any]]:
+        """Poll the Discord stand-in until ``count`` matching calls arrived, or the bound runs out."""
+        pause = threading.Event()
         found: list[dict[str, Any]] = []
         for _ in range(int(timeout / 0.05)):
-            found = self.discord_calls(token)
+            found = [c for c in self.discord_calls() if matches(c)]
             if len(found) >= count:
                 return found
-            done.wait(0.05)
+            pause.wait(0.05)
         return found
 
 

@@ -35,7 +35,7 @@ def test_notifications_follow_the_guild_configuration(stack: RunningStack) -> No
     assert "Saved" in config_set(stack, "notifications.enabled", "yes")["data"]["content"]
 
     start(stack, "Team *retro*", guild=GUILD)
-    posts = [c for c in stack.discord_calls() if c["method"] == "POST" and c["path"] == f"/channels/{CHANNEL}/messages"]
+    posts = stack.wait_for(lambda c: c["method"] == "POST" and c["path"] == f"/channels/{CHANNEL}/messages")
     assert len(posts) == 1 and posts[0]["status"] == 200
     body = posts[0]["body"]
     assert "Team \\*retro\\*" in body["content"]

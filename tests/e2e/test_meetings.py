@@ -74,7 +74,7 @@ def test_start_join_end_flow(stack: RunningStack) -> None:
     assert stack.post(end_payload).json() == {"type": 5, "data": {"flags": 64}}
     [ended] = stack.wait_for_calls(end_payload["token"])
     assert "Ended" in ended["body"]["content"]
-    message_edits = [c for c in stack.discord_calls() if c["method"] == "PATCH" and "/channels/" in c["path"]]
+    message_edits = stack.wait_for(lambda c: c["method"] == "PATCH" and "/channels/" in c["path"])
     assert message_edits and message_edits[-1]["body"]["embeds"][0]["fields"][2]["value"] == "Ended"
 
     after = join(stack, meeting_id, VIEWER)

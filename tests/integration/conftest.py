@@ -7,7 +7,7 @@ import pytest
 from kaltura_discord.local.discord_standin import DiscordStandIn
 from kaltura_discord.storage import dynamodb
 
-BOT_TOKEN = "integration-bot-token"  # noqa: S105 - the stand-in's own
+BOT_TOKEN = "integration-bot-token"
 
 
 @pytest.fixture

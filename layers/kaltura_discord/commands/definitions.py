@@ -188,7 +188,11 @@ COMMANDS: tuple[CommandDefinition, ...] = (
                 name="view",
                 description="Show the current settings",
                 type=SUB_COMMAND,
-                options=(_string("section", "Only this section", choices=(*_CONFIG_SECTIONS, _KALTURA_SECTION, _SHARE_SECTION)),),
+                options=(
+                    _string(
+                        "section", "Only this section", choices=(*_CONFIG_SECTIONS, _KALTURA_SECTION, _SHARE_SECTION)
+                    ),
+                ),
             ),
             Option(
                 name="set",

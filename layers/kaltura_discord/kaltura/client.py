@@ -422,12 +422,7 @@ def user_token_from_settings() -> AppToken | None:
     token_id = settings.optional("KALTURA_USER_APP_TOKEN_ID")
     if token_id is None:
         return None
-    try:
-        token = settings.secrets.require("KALTURA_USER_APP_TOKEN")
-    except KeyError:
-        raise settings.ConfigurationError(
-            "KALTURA_USER_APP_TOKEN is not among settings.SECRET_NAMES yet; add it there to use a user app token"
-        ) from None
+    token = settings.secrets.require("KALTURA_USER_APP_TOKEN")
     hash_type = settings.optional("KALTURA_USER_APP_TOKEN_HASH_TYPE", "SHA1") or "SHA1"
     return AppToken(id=token_id, token=token, hash_type=hash_type)
 

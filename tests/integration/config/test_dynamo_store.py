@@ -19,6 +19,7 @@ from kaltura_discord.config import (
     DynamoConfigTable,
 )
 from kaltura_discord.config.merge import set_path
+from tests.integration.config.clients import AtomicCalls
 
 pytestmark = pytest.mark.integration
 
@@ -141,6 +142,12 @@ def test_a_missing_table_is_unavailable_not_a_boto_error(
     assert "ResourceNotFound" not in str(caught.value)
 
 
+@pytest.fixture
+def atomic_store(table_name: str, dynamodb_endpoint: str) -> ConfigStore:
+    """For the concurrency tests: see AtomicCalls for why moto needs it."""
+    return ConfigStore(DynamoConfigTable(client=AtomicCalls(boto3.client("dynamodb", endpoint_url=dynamodb_endpoint))))
+
+
 def run_together(work: list[Callable[[], None]]) -> list[BaseException | None]:
     """Start every callable at the same moment; collect what each raised (None: succeeded)."""
     start = threading.Barrier(len(work), timeout=30)
@@ -183,8 +190,9 @@ def add_role(
 
 
 def test_concurrent_updates_to_different_keys_are_never_lost_silently(
-    store: ConfigStore, client: Any, table_name: str
+    atomic_store: ConfigStore, client: Any, table_name: str
 ) -> None:
+    store = atomic_store
     outcomes = run_together([add_role(store, index, max_attempts=1) for index in range(THREADS)])
     unexpected = [exc for exc in outcomes if exc is not None and not isinstance(exc, ConfigConflict)]
     assert unexpected == []
@@ -197,8 +205,9 @@ def test_concurrent_updates_to_different_keys_are_never_lost_silently(
     assert len(audit_items(client, table_name)) == len(won)
 
 
-def test_when_all_read_the_same_version_exactly_one_wins(store: ConfigStore) -> None:
+def test_when_all_read_the_same_version_exactly_one_wins(atomic_store: ConfigStore) -> None:
     """Every thread reads version 0 before any writes: the conditional write must let only one through."""
+    store = atomic_store
     have_read = threading.Barrier(THREADS, timeout=30)
     jobs = [add_role(store, index, max_attempts=1, before_write=have_read.wait) for index in range(THREADS)]
     outcomes = run_together(jobs)
@@ -208,7 +217,8 @@ def test_when_all_read_the_same_version_exactly_one_wins(store: ConfigStore) -> 
     assert version == 1 and len(overrides["roles"]["mapping"]) == 1
 
 
-def test_with_retries_every_concurrent_update_lands(store: ConfigStore) -> None:
+def test_with_retries_every_concurrent_update_lands(atomic_store: ConfigStore) -> None:
+    store = atomic_store
     outcomes = run_together([add_role(store, index, max_attempts=THREADS * 2) for index in range(THREADS)])
     assert outcomes == [None] * THREADS
     overrides, version = store.get_overrides(GUILD)

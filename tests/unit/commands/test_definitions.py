@@ -8,6 +8,7 @@ import pytest
 
 from kaltura_discord.commands import COMMANDS, Choice, CommandDefinition, Deprecation, Option, deprecation_notice, get
 from kaltura_discord.commands.definitions import INTEGER, STRING, SUB_COMMAND
+from kaltura_discord.config.model import GuildConfig
 
 pytestmark = pytest.mark.unit
 
@@ -87,13 +88,14 @@ def test_config_subcommands() -> None:
     ]
     view = _option("kaltura-config", "view", "section")
     assert not view.required
-    assert [c.value for c in view.choices] == ["notifications", "commands", "roles", "kaltura"]
+    sections = list(GuildConfig.model_fields)
+    assert [c.value for c in view.choices] == sections
     key, value = _option("kaltura-config", "set", "key"), _option("kaltura-config", "set", "value")
     assert key.required and key.autocomplete and value.required and value.autocomplete
     assert value.max_length == 2000
     reset = _option("kaltura-config", "reset", "section")
     assert reset.required
-    assert [c.value for c in reset.choices] == ["notifications", "commands", "roles", "kaltura", "all"]
+    assert [c.value for c in reset.choices] == [*sections, "all"]
 
 
 def test_token_options() -> None:
@@ -131,6 +133,7 @@ def test_to_discord_payload_shape() -> None:
                     {"name": "Commands", "value": "commands"},
                     {"name": "Roles", "value": "roles"},
                     {"name": "Kaltura", "value": "kaltura"},
+                    {"name": "Share", "value": "share"},
                     {"name": "All", "value": "all"},
                 ],
             }
