@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kaltura_discord.bot.meetings import PAGE_SIZE, list_page, meeting_message
+from kaltura_discord.meetings.model import InvalidMeetingOptions, Meeting, MeetingRequest, meeting_id_for
+from kaltura_discord.meetings.service import split_name
+from tests.support.openapi import errors
+
+pytestmark = pytest.mark.unit
+
+
+def meeting(n: int = 0, **changes: object) -> Meeting:
+    base = Meeting(
+        guild_id="1",
+        meeting_id=meeting_id_for(str(n)),
+        title=f"Meeting {n}",
+        type="meeting",
+        host_id="1000000000000000300",
+        host_name="Host",
+        created_at=1_700_000_000 + n,
+        status="active",
+        room_id="0_abcd1234",
+    )
+    return base.with_changes(**changes)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("party", "Valid title"), "type must be one of"),
+        (("meeting", "ab"), "3 to 100"),
+        (("meeting", "   \t  "), "3 to 100"),
+        (("meeting", "x" * 101), "3 to 100"),
+        (("meeting", None), "3 to 100"),
+        (("meeting", "Fine", "d" * 501), "at most 500"),
+    ],
+)
+def test_invalid_options_are_refused_with_a_reason(args: tuple, message: str) -> None:
+    with pytest.raises(InvalidMeetingOptions, match=message):
+        MeetingRequest.parse(*args)
+
+
+def test_title_whitespace_is_normalised() -> None:
+    assert MeetingRequest.parse("webinar", "  Big \n  launch  ").title == "Big launch"
+
+
+def test_meeting_ids_are_stable_short_and_distinct() -> None:
+    assert meeting_id_for("123") == meeting_id_for("123")
+    assert meeting_id_for("123") != meeting_id_for("124")
+    assert len(meeting_id_for("123")) == 10 and meeting_id_for("123").isalnum()
+
+
+def test_active_message_has_join_share_end_and_escapes_description() -> None:
+    body = meeting_message(meeting(description="**bold** @everyone"))
+    assert [b["label"] for b in body["components"][0]["components"]] == ["Join", "Share", "End"]
+    assert "**bold**" not in body["embeds"][0]["description"]
+    assert "@everyone" not in body["embeds"][0]["description"]
+    assert body["allowed_mentions"] == {"parse": []}
+
+
+def test_ended_message_has_no_buttons() -> None:
+    body = meeting_message(meeting(status="ended", ended_at=1_700_000_100))
+    assert body["components"] == []
+    assert body["embeds"][0]["fields"][2]["value"] == "Ended"
+
+
+def test_list_pages_newest_first_with_navigation() -> None:
+    meetings = [meeting(n) for n in range(PAGE_SIZE * 2 + 1)]
+    first, last = list_page(meetings, 0), list_page(meetings, 99)
+    assert len(first["components"][0]["components"]) == PAGE_SIZE
+    previous, following = first["components"][1]["components"]
+    assert (previous["disabled"], following["disabled"]) == (True, False)
+    assert last["embeds"][0]["footer"]["text"] == "Page 3 of 3"
+    assert len(last["components"][0]["components"]) == 1
+
+
+def test_single_page_has_no_navigation_and_empty_list_says_how_to_start() -> None:
+    assert len(list_page([meeting()], 0)["components"]) == 1
+    assert "/kaltura-start" in list_page([], 0)["content"]
+
+
+def test_messages_validate_against_the_spec(shared: Path) -> None:
+    for body in (meeting_message(meeting()), list_page([meeting(n) for n in range(12)], 1), list_page([], 0)):
+        assert errors(shared, "IncomingWebhookUpdateRequestPartial", body) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"), [("Ada Lovelace", ("Ada", "Lovelace")), ("Cher", ("Cher", "")), ("", ("Member", ""))]
+)
+def test_display_names_split_into_first_and_last(name: str, expected: tuple[str, str]) -> None:
+    assert split_name(name) == expected
