@@ -4,15 +4,10 @@ query and a meeting id from another guild simply is not found. Ended and failed 
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, get_args
+from typing import Any, get_args
 
 from kaltura_discord.meetings.model import Meeting, MeetingAlreadyEnded, MeetingNotFound, MeetingStatus
 from kaltura_discord.storage import dynamodb
-
-if TYPE_CHECKING:
-    from mypy_boto3_dynamodb import DynamoDBClient
 
 ENDED_RETENTION_SECONDS = 90 * 24 * 3600
 FAILED_RETENTION_SECONDS = 7 * 24 * 3600
@@ -68,26 +63,7 @@ def _from_item(item: dict[str, Any]) -> Meeting:
     )
 
 
-class MeetingRepository:
-    def __init__(
-        self, client: DynamoDBClient | None = None, table: str | None = None, clock: Callable[[], float] = time.time
-    ) -> None:
-        self._client = client
-        self._table = table
-        self._clock = clock
-
-    @property
-    def client(self) -> DynamoDBClient:
-        if self._client is None:
-            self._client = dynamodb.get_client()
-        return self._client
-
-    @property
-    def table(self) -> str:
-        if self._table is None:
-            self._table = dynamodb.table_name()
-        return self._table
-
+class MeetingRepository(dynamodb.TableAdapter):
     def get(self, guild_id: str, meeting_id: str) -> Meeting:
         item = self.client.get_item(TableName=self.table, Key=_key(guild_id, meeting_id), ConsistentRead=True).get(
             "Item"
@@ -104,15 +80,7 @@ class MeetingRepository:
 
     def create(self, meeting: Meeting) -> bool:
         """Write a new record; False when one with this id already exists (a repeated job)."""
-        try:
-            self.client.put_item(
-                TableName=self.table, Item=_to_item(meeting), ConditionExpression="attribute_not_exists(pk)"
-            )
-        except Exception as exc:
-            if dynamodb.is_conditional_check_failure(exc):
-                return False
-            raise
-        return True
+        return self.put_if_absent(_to_item(meeting))
 
     def activate(self, meeting: Meeting, room_id: str) -> Meeting:
         self.client.update_item(

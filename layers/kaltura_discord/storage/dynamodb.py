@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from kaltura_discord import settings
 
@@ -42,3 +44,36 @@ def is_conditional_check_failure(exc: Exception) -> bool:
         return True
     reasons = response.get("CancellationReasons") or []
     return code == "TransactionCanceledException" and any(r.get("Code") == "ConditionalCheckFailed" for r in reasons)
+
+
+class TableAdapter:
+    """Base of the DynamoDB adapters: the container's client and the table, fetched on first use, and a clock."""
+
+    def __init__(
+        self, client: DynamoDBClient | None = None, table: str | None = None, clock: Callable[[], float] = time.time
+    ) -> None:
+        self._client = client
+        self._table = table
+        self._clock = clock
+
+    @property
+    def client(self) -> DynamoDBClient:
+        if self._client is None:
+            self._client = get_client()
+        return self._client
+
+    @property
+    def table(self) -> str:
+        if self._table is None:
+            self._table = table_name()
+        return self._table
+
+    def put_if_absent(self, item: dict[str, Any]) -> bool:
+        """Write ``item`` unless one with its key exists; False when it already did (a repeat)."""
+        try:
+            self.client.put_item(TableName=self.table, Item=item, ConditionExpression="attribute_not_exists(pk)")
+        except Exception as exc:
+            if is_conditional_check_failure(exc):
+                return False
+            raise
+        return True
