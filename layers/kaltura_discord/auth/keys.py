@@ -26,7 +26,7 @@ from kaltura_discord.settings import ConfigurationError
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-SECRET_NAME = "JWT_SIGNING_KEYS"
+SECRET_NAME = "JWT_SIGNING_KEYS"  # noqa: S105 - the name of the secret, not its value
 KID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 DEV_KEYS_FILE = "dev-jwt-keys.json"
 
@@ -76,7 +76,9 @@ class KeyRing:
         except ValueError:
             raise ConfigurationError(f"{SECRET_NAME} is not a JSON object") from None
         if not isinstance(document, dict) or not isinstance(document.get("keys"), dict) or not document["keys"]:
-            raise ConfigurationError(f'{SECRET_NAME} must look like {{"current": "<kid>", "keys": {{"<kid>": "<key>"}}}}')
+            raise ConfigurationError(
+                f'{SECRET_NAME} must look like {{"current": "<kid>", "keys": {{"<kid>": "<key>"}}}}'
+            )
         current = document.get("current")
         if not isinstance(current, str):
             raise ConfigurationError(f"{SECRET_NAME}: 'current' must name one of its keys")

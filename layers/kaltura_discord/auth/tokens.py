@@ -60,7 +60,9 @@ class TokenError(Exception):
 
 
 def _invalid() -> TokenError:
-    return TokenError("invalid_token", "The token is malformed, was not issued by this service, or is not for this use.")
+    return TokenError(
+        "invalid_token", "The token is malformed, was not issued by this service, or is not for this use."
+    )
 
 
 @dataclass(frozen=True)
@@ -246,8 +248,10 @@ def verify_api_token(token: str, *, keyring: KeyRing | None = None) -> ApiClaims
     expires = _lifetime(claims, MAX_API_LIFETIME_SECONDS)
     scope = _text(claims, "scope")
     roles = claims.get("roles", [])
-    if not isinstance(roles, list) or len(roles) > MAX_ROLE_IDS or not all(
-        isinstance(r, str) and _SNOWFLAKE.fullmatch(r) for r in roles
+    if (
+        not isinstance(roles, list)
+        or len(roles) > MAX_ROLE_IDS
+        or not all(isinstance(r, str) and _SNOWFLAKE.fullmatch(r) for r in roles)
     ):
         raise _invalid()
     return ApiClaims(

@@ -9,6 +9,7 @@ def build_router() -> Router:
     router = Router()
     router.command("kaltura-help", "kaltura_discord.bot.help:kaltura_help")
     router.command("kaltura-status", "kaltura_discord.bot.status:kaltura_status")
+    router.command("kaltura-token", "kaltura_discord.bot.token:kaltura_token")
 
     settings = "kaltura_discord.bot.config_commands"
     router.command("kaltura-config", f"{settings}:view", "view")

@@ -64,8 +64,13 @@ class ConfigService:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def get(self, guild_id: str) -> GuildConfig:
-        """The guild's effective config: from the cache when fresh, else one DynamoDB read."""
+    def get(self, guild_id: str | None) -> GuildConfig:
+        """The guild's effective config: from the cache when fresh, else one DynamoDB read.
+
+        No guild (a DM) has nothing to override: the defaults, without a read.
+        """
+        if not guild_id:
+            return self._store.defaults.config
         with self._lock:
             entry = self._entries.get(guild_id)
             if entry is not None and self._clock() < entry[1]:
@@ -79,7 +84,7 @@ class ConfigService:
         self._remember(guild_id, loaded.config, loaded.version)
         return loaded
 
-    def kaltura_role_for(self, guild_id: str, member_role_ids: Iterable[str]) -> KalturaRole:
+    def kaltura_role_for(self, guild_id: str | None, member_role_ids: Iterable[str]) -> KalturaRole:
         return self.get(guild_id).kaltura_role_for(member_role_ids)
 
     def invalidate(self, guild_id: str | None = None) -> None:
@@ -184,6 +189,6 @@ def set_config_service(service: ConfigService | None) -> None:
         _service = service
 
 
-def get_config(guild_id: str) -> GuildConfig:
-    """The guild's effective config; what the meetings code and the command handlers call."""
+def get_config(guild_id: str | None) -> GuildConfig:
+    """The guild's effective config (the defaults when there is no guild); what handlers and meetings call."""
     return (_service or config_service()).get(guild_id)

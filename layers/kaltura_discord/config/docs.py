@@ -106,7 +106,7 @@ People with the Manage Server permission change settings with `/kaltura-config`:
 ```
 /kaltura-config set key:notifications.channel_id value:123456789012345678
 /kaltura-config set key:roles.mapping.223456789012345678 value:moderator
-/kaltura-config reset key:notifications
+/kaltura-config reset section:notifications
 ```
 
 Values are typed as text: `true`/`false` (also `on`/`off`, `yes`/`no`), whole numbers, comma-separated role ids
@@ -187,7 +187,7 @@ Webinars copy a template room, join links last an hour, and ending a meeting del
 - `kaltura.kaf_base_url` must be a bare host under an allowed domain (`kaltura.com`, or the comma-separated
   list in the environment variable `KAF_ALLOWED_HOST_SUFFIXES`), because join links carry Kaltura sessions.
 - If a release makes a stored override invalid, that override is ignored (and logged) instead of breaking the
-  server; `/kaltura-config reset` of that key clears it.
+  server; `/kaltura-config reset` of its section clears it.
 - Environment: `CONFIG_CACHE_TTL_SECONDS` (60; 0 disables the cache), `CONFIG_CACHE_MAX_GUILDS` (1000).
 - To change the defaults of a deployment, edit `config/default_config.json` and run `{hint}`.
 """

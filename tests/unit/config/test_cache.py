@@ -10,6 +10,7 @@ from kaltura_discord.config import (
     ConfigService,
     ConfigStore,
     ConfigUnavailable,
+    ConfigValidationError,
     get_config,
     get_defaults,
     set_config_service,
@@ -188,3 +189,16 @@ def test_role_lookup_through_the_service(service: ConfigService) -> None:
     assert service.kaltura_role_for(GUILD, [ROLE_A]) == "viewer"
     service.set_value(GUILD, f"roles.mapping.{ROLE_A}", "admin", actor_id=ACTOR)
     assert service.kaltura_role_for(GUILD, [ROLE_A]) == "admin"
+
+
+def test_no_guild_gets_the_defaults_without_a_read(service: ConfigService, table: MemoryConfigTable) -> None:
+    assert service.get(None) is get_defaults().config
+    assert service.get("") is get_defaults().config
+    assert table.reads == 0
+    assert len(service) == 0
+
+
+def test_a_malformed_guild_id_is_refused_not_cached(service: ConfigService, table: MemoryConfigTable) -> None:
+    with pytest.raises(ConfigValidationError, match="guild id"):
+        service.get("GUILD#1")
+    assert table.reads == 0 and len(service) == 0

@@ -1,0 +1,76 @@
+"""``create_app()``: the FastAPI application with every API version mounted and the error envelope everywhere.
+
+Errors raised inside a route are turned into envelopes by the route class (see :mod:`.routing`); the handlers
+here cover what happens before a route is found (unknown path: 404, wrong method: 405).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from kaltura_discord.api.errors import ErrorResponse, error_schema, response_for
+from kaltura_discord.api.routing import ALWAYS_HEADERS, ApiVersion, VersionedRoute, discover_versions
+
+TITLE = "kaltura-discord REST API"
+DESCRIPTION = (
+    "Kaltura meetings of a Discord server over HTTP. Authenticate with an API token minted in Discord with "
+    "`/kaltura-token` (`Authorization: Bearer <token>`); a token acts in its own server only, within its scopes. "
+    "Successes are `{version, data}`, errors `{version, error: {code, message}}`."
+)
+
+
+def _operation_id(route: APIRoute) -> str:
+    version = route.api_version.prefix.strip("/") if isinstance(route, VersionedRoute) else "api"
+    return f"{version}_{route.name}"
+
+
+def create_app(versions: Sequence[ApiVersion] | None = None) -> FastAPI:
+    mounted = list(versions) if versions is not None else discover_versions()
+    if not mounted:
+        raise ValueError("an API needs at least one version")
+    latest = mounted[-1]
+    app = FastAPI(
+        title=TITLE,
+        description=DESCRIPTION,
+        version=latest.semver,
+        openapi_url=f"{latest.prefix}/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+        generate_unique_id_function=_operation_id,
+        telemetry={"tracing": False, "metrics": False, "logs": False},
+    )
+    for version in mounted:
+        version.mount(app)
+
+    def version_for(path: str) -> str:
+        return next((v.semver for v in reversed(mounted) if path.startswith(v.prefix + "/")), latest.semver)
+
+    async def outside_routes(request: Request, exc: Exception) -> Response:
+        response = response_for(exc, version_for(request.url.path))
+        response.headers.update(ALWAYS_HEADERS)
+        return response
+
+    app.add_exception_handler(StarletteHTTPException, outside_routes)
+    app.add_exception_handler(RequestValidationError, outside_routes)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's document plus the error envelope, which routes reference instead of each building a model."""
+    if app.openapi_schema is None:
+        document = FastAPI.openapi(app)
+        schemas = document.setdefault("components", {}).setdefault("schemas", {})
+        envelope = error_schema()
+        schemas.update(envelope.pop("$defs", {}))
+        schemas[ErrorResponse.__name__] = envelope
+        app.openapi_schema = document
+    return app.openapi_schema

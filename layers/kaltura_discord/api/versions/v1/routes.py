@@ -1,0 +1,430 @@
+"""The ``/v1`` routes: thin adapters from HTTP to the meetings domain and the guild configuration.
+
+Every route acts on the token's guild only, so nothing here takes a guild id. Meeting routes also follow the
+guild's switches for the matching slash command (``commands.kaltura-start`` and so on): a server that turned
+``/kaltura-start`` off, or limited it to roles, gets the same answer over HTTP.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import uuid
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from fastapi import Body, Header, Path, Query, Request
+from fastapi.responses import JSONResponse, RedirectResponse
+
+from kaltura_discord import __version__
+from kaltura_discord.api.backends import backends
+from kaltura_discord.api.errors import ERROR_SCHEMA_REF, ApiError
+from kaltura_discord.api.idempotency import key_hash
+from kaltura_discord.api.routing import ApiVersion
+from kaltura_discord.api.security import ConfigAdmin, Reader, Writer
+from kaltura_discord.api.versions.v1.schemas import (
+    SEMVER,
+    ConfigResponse,
+    ConfigView,
+    CreateMeeting,
+    Health,
+    HealthResponse,
+    JoinLink,
+    JoinLinkResponse,
+    MeetingPage,
+    MeetingPageResponse,
+    MeetingResponse,
+    MeetingView,
+)
+from kaltura_discord.auth.tokens import MAX_TOKEN_LENGTH, ApiClaims
+from kaltura_discord.meetings.model import MeetingBackendUnavailable, MeetingError, MeetingRequest
+
+if TYPE_CHECKING:
+    from kaltura_discord.config.model import GuildConfig
+    from kaltura_discord.meetings.service import Member
+
+VERSION = ApiVersion(1, SEMVER)
+
+MAX_PATCH_DEPTH = 8
+_DESCRIPTIONS = {
+    400: "The request could not be read (malformed JSON, a malformed header).",
+    401: "No token, or one that is invalid or expired (`missing_token`, `invalid_token`, `token_expired`, "
+    "`token_not_yet_valid`).",
+    403: "The token lacks the scope (`insufficient_scope`), or the server's settings refuse it (`forbidden`, "
+    "`command_disabled`).",
+    404: "Not found in the token's server (`meeting_not_found`).",
+    409: "Conflicts with the current state (`meeting_ended`, `request_in_progress`, `config_conflict`).",
+    410: "The join link was used already (`join_link_used`).",
+    412: "`If-Match` does not match the configuration's current version (`precondition_failed`).",
+    422: "The request is well-formed but not valid (`validation_failed`, `invalid_meeting`, `invalid_config`, "
+    "`idempotency_key_reused`).",
+    503: "Kaltura or the storage did not answer (`backend_unavailable`, `service_unavailable`); retry after "
+    "`Retry-After` seconds.",
+}
+MeetingId = Annotated[str, Path(pattern=r"^[a-z2-7]{10}$", description="A meeting id, as listed by GET /v1/meetings.")]
+
+
+def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    schema = {"application/json": {"schema": {"$ref": ERROR_SCHEMA_REF}}}
+    return {status: {"description": _DESCRIPTIONS[status], "content": schema} for status in statuses}
+
+
+def _guild_config(claims: ApiClaims) -> GuildConfig:
+    from kaltura_discord.config import get_config
+
+    return get_config(claims.guild_id)
+
+
+def _allowed(config: GuildConfig, claims: ApiClaims, command: str) -> None:
+    policy = config.commands.policy(command)
+    if not policy.enabled:
+        raise ApiError(403, "command_disabled", f"/{command} is disabled on this server, and with it this route.")
+    if not policy.allows(claims.role_ids):
+        raise ApiError(
+            403, "forbidden", f"/{command} is limited to certain roles on this server; the token's owner has none."
+        )
+
+
+def _member(config: GuildConfig, claims: ApiClaims) -> Member:
+    from kaltura_discord.meetings.service import Member
+
+    return Member(claims.user_id, claims.display_name, config.kaltura_role_for(claims.role_ids))
+
+
+# ---- health ---------------------------------------------------------------------------------------------
+
+
+@VERSION.get("/health", response_model=HealthResponse, tags=["health"], summary="Liveness; needs no token")
+def health() -> HealthResponse:
+    return HealthResponse(version=SEMVER, data=Health(status="ok", service_version=__version__))
+
+
+# ---- meetings -------------------------------------------------------------------------------------------
+
+
+@VERSION.get(
+    "/meetings",
+    response_model=MeetingPageResponse,
+    tags=["meetings"],
+    summary="List the server's meetings (scope meetings:read)",
+    responses=_errors(401, 403, 422, 503),
+)
+def list_meetings(
+    claims: Reader,
+    status: Annotated[Literal["active", "ended", "all"], Query(description="Which meetings.")] = "active",
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> MeetingPageResponse:
+    _allowed(_guild_config(claims), claims, "kaltura-list")
+    repository = backends().meetings.repository
+    if status == "all":
+        found = [m for m in repository.list_guild(claims.guild_id, None) if m.status in ("active", "ended")]
+    else:
+        found = repository.list_guild(claims.guild_id, status)
+    start = (page - 1) * page_size
+    shown = found[start : start + page_size]
+    next_page = page + 1 if start + page_size < len(found) else None
+    data = MeetingPage(
+        items=[MeetingView.of(m) for m in shown], page=page, page_size=page_size, total=len(found), next_page=next_page
+    )
+    return MeetingPageResponse(version=SEMVER, data=data)
+
+
+@VERSION.get(
+    "/meetings/{meeting_id}",
+    response_model=MeetingResponse,
+    tags=["meetings"],
+    summary="One meeting (scope meetings:read)",
+    responses=_errors(401, 403, 404, 422, 503),
+)
+def get_meeting(claims: Reader, meeting_id: MeetingId) -> MeetingResponse:
+    _allowed(_guild_config(claims), claims, "kaltura-list")
+    meeting = backends().meetings.get(claims.guild_id, meeting_id)
+    return MeetingResponse(version=SEMVER, data=MeetingView.of(meeting))
+
+
+def _fingerprint(body: CreateMeeting) -> str:
+    return hashlib.sha256(json.dumps(body.model_dump(), sort_keys=True).encode()).hexdigest()
+
+
+@VERSION.post(
+    "/meetings",
+    status_code=201,
+    response_model=MeetingResponse,
+    tags=["meetings"],
+    summary="Start a meeting (scope meetings:write)",
+    description="Send `Idempotency-Key` to make retries safe: a request repeated with the same key (and body) "
+    "within 24 hours returns the first response, with `Idempotent-Replayed: true`, and creates one room.",
+    responses={
+        201: {"headers": {"Location": {"description": "The new meeting.", "schema": {"type": "string"}}}},
+        **_errors(400, 401, 403, 409, 422, 503),
+    },
+)
+def create_meeting(
+    claims: Writer,
+    body: CreateMeeting,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            min_length=1,
+            max_length=255,
+            pattern=r"^[\x21-\x7e]+$",
+            description="Any unique string of visible ASCII (a UUID is a good choice).",
+        ),
+    ] = None,
+) -> JSONResponse:
+    config = _guild_config(claims)
+    _allowed(config, claims, "kaltura-start")
+    try:
+        request = MeetingRequest.parse(body.type, body.title, body.description)
+    except MeetingError as exc:
+        raise ApiError(422, "invalid_meeting", str(exc)) from None
+    if idempotency_key is None:
+        return _start(claims, config, request, uuid.uuid4().hex)
+    store, key = backends().idempotency, key_hash(claims.user_id, idempotency_key)
+    fingerprint = _fingerprint(body)
+    previous = store.begin(claims.guild_id, key, fingerprint)
+    if previous is not None:
+        if previous.fingerprint != fingerprint:
+            raise ApiError(
+                422, "idempotency_key_reused", "This Idempotency-Key was used for a different request; use a new key."
+            )
+        if previous.state == "in_progress" or previous.body is None:
+            raise ApiError(
+                409,
+                "request_in_progress",
+                "A request with this Idempotency-Key is still being handled; retry in a moment.",
+                headers={"Retry-After": "1"},
+            )
+        replay = json.loads(previous.body)
+        location = f"{VERSION.prefix}/meetings/{replay['data']['id']}"
+        headers = {"Idempotent-Replayed": "true", "Location": location}
+        return JSONResponse(replay, status_code=previous.status or 201, headers=headers)
+    try:
+        response = _start(claims, config, request, f"api:{claims.guild_id}:{key}")
+    except BaseException:
+        store.abandon(claims.guild_id, key)
+        raise
+    store.complete(claims.guild_id, key, response.status_code, bytes(response.body).decode())
+    return response
+
+
+def _start(claims: ApiClaims, config: GuildConfig, request: MeetingRequest, request_id: str) -> JSONResponse:
+    """The request id makes MeetingService.start idempotent: the same id never creates a second room."""
+    template_room_id = getattr(config.kaltura.template_room_ids, request.type) or None
+    meeting = backends().meetings.start(
+        claims.guild_id, request_id, request, _member(config, claims), template_room_id=template_room_id
+    )
+    body = MeetingResponse(version=SEMVER, data=MeetingView.of(meeting)).model_dump(mode="json")
+    return JSONResponse(body, status_code=201, headers={"Location": f"{VERSION.prefix}/meetings/{meeting.meeting_id}"})
+
+
+@VERSION.delete(
+    "/meetings/{meeting_id}",
+    response_model=MeetingResponse,
+    tags=["meetings"],
+    summary="End a meeting (scope meetings:write; its host, or a Kaltura moderator or admin)",
+    responses=_errors(401, 403, 404, 409, 422, 503),
+)
+def end_meeting(claims: Writer, meeting_id: MeetingId) -> MeetingResponse:
+    config = _guild_config(claims)
+    _allowed(config, claims, "kaltura-end")
+    meeting = backends().meetings.end(claims.guild_id, meeting_id, _member(config, claims), config.kaltura.end_action)
+    return MeetingResponse(version=SEMVER, data=MeetingView.of(meeting))
+
+
+# ---- join links -----------------------------------------------------------------------------------------
+
+
+@VERSION.post(
+    "/meetings/{meeting_id}/join",
+    response_model=JoinLinkResponse,
+    tags=["join"],
+    summary="A personal, single-use join link for the token's owner (scope meetings:read)",
+    responses=_errors(401, 403, 404, 409, 422, 503),
+)
+def create_join_link(claims: Reader, meeting_id: MeetingId, request: Request) -> JoinLinkResponse:
+    from kaltura_discord.auth.tokens import mint_join_token
+
+    config = _guild_config(claims)
+    _allowed(config, claims, "kaltura-join")
+    meeting = backends().meetings.get(claims.guild_id, meeting_id)
+    if not meeting.is_active:
+        raise ApiError(409, "meeting_ended", f"{meeting.title} has ended, so it can't be joined any more.")
+    member = _member(config, claims)
+    issued = mint_join_token(
+        guild_id=claims.guild_id,
+        user_id=member.user_id,
+        meeting_id=meeting.meeting_id,
+        display_name=member.display_name,
+        role=member.role,
+    )
+    url = str(request.url_for("open_join_link", token=issued.token))
+    expires_at = dt.datetime.fromtimestamp(issued.expires_at, tz=dt.UTC)
+    link = JoinLink(url=url, expires_at=expires_at, meeting=MeetingView.of(meeting))
+    return JoinLinkResponse(version=SEMVER, data=link)
+
+
+@VERSION.get(
+    "/join/{token}",
+    name="open_join_link",
+    status_code=302,
+    response_class=RedirectResponse,
+    tags=["join"],
+    summary="Open a join link: redirects once to the meeting, signing its owner in",
+    description="No Authorization header: the path carries a join token. The Kaltura session is minted now, for "
+    "the meeting's join-link lifetime; opening the same link again is refused with 410.",
+    responses={
+        302: {
+            "description": "To the meeting on Kaltura.",
+            "headers": {"Location": {"description": "The Kaltura meeting URL.", "schema": {"type": "string"}}},
+        },
+        **_errors(401, 404, 409, 410, 422, 503),
+    },
+)
+def open_join_link(token: Annotated[str, Path(min_length=1, max_length=MAX_TOKEN_LENGTH)]) -> RedirectResponse:
+    from kaltura_discord import settings
+    from kaltura_discord.auth.tokens import verify_join_token
+    from kaltura_discord.config import get_config
+    from kaltura_discord.meetings.service import Member
+
+    claims = verify_join_token(token)
+    uses = backends().join_uses
+    if not uses.claim(claims.token_id, claims.expires_at):
+        raise ApiError(410, "join_link_used", "This join link was used already; ask for a new one.")
+    try:
+        config = get_config(claims.guild_id)
+        member = Member(claims.user_id, claims.display_name, claims.role)
+        _, url = backends().meetings.join_url(
+            claims.guild_id,
+            claims.meeting_id,
+            member,
+            kaf_host=config.kaltura.kaf_host(settings.required("KALTURA_PARTNER_ID")),
+            ttl=config.kaltura.join_link_ttl_seconds,
+        )
+    except MeetingBackendUnavailable:
+        uses.release(claims.token_id)
+        raise
+    return RedirectResponse(url, status_code=302, headers={"Referrer-Policy": "no-referrer"})
+
+
+# ---- configuration --------------------------------------------------------------------------------------
+
+_ETAG = {"ETag": {"description": "The configuration's version, for If-Match.", "schema": {"type": "string"}}}
+
+
+def _etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def _config_response(version: int, overrides: dict[str, Any], config: GuildConfig) -> JSONResponse:
+    view = ConfigView(
+        config_version=version, overrides=overrides, effective=config.model_dump(mode="json", by_alias=True)
+    )
+    body = ConfigResponse(version=SEMVER, data=view).model_dump(mode="json")
+    return JSONResponse(body, headers={"ETag": _etag(version)})
+
+
+@VERSION.get(
+    "/config",
+    response_model=ConfigResponse,
+    tags=["config"],
+    summary="The server's bot configuration (scope config:write)",
+    responses={200: {"headers": _ETAG}, **_errors(401, 403, 503)},
+)
+def get_configuration(claims: ConfigAdmin) -> JSONResponse:
+    from kaltura_discord.config import config_service
+
+    loaded = config_service().load(claims.guild_id)
+    return _config_response(loaded.version, loaded.overrides, loaded.config)
+
+
+def _depth(value: Any, limit: int) -> bool:
+    if limit < 0:
+        return False
+    if isinstance(value, dict):
+        return all(_depth(item, limit - 1) for item in value.values())
+    if isinstance(value, list):
+        return all(_depth(item, limit - 1) for item in value)
+    return True
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7396 on the overrides; groups left empty are dropped, as a reset leaves them."""
+    if not isinstance(patch, dict):
+        return patch
+    result = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+            continue
+        merged = merge_patch(result.get(key), value)
+        if isinstance(merged, dict) and not merged and isinstance(value, dict):
+            result.pop(key, None)
+        else:
+            result[key] = merged
+    return result
+
+
+def _if_match(header: str, version: int) -> bool:
+    tags = {tag.strip() for tag in header.split(",")}
+    return bool(tags & {"*", _etag(version), str(version)})
+
+
+@VERSION.patch(
+    "/config",
+    response_model=ConfigResponse,
+    tags=["config"],
+    summary="Change the server's bot configuration (scope config:write)",
+    description="The body is a JSON merge patch (RFC 7396) of the server's overrides: a value sets that key, "
+    "`null` returns it to the default. It is validated like `/kaltura-config set`, and written with an audit "
+    "record. Send `If-Match` with the `ETag` from GET: when the configuration changed since, the answer is 412 "
+    "and nothing is written. Without `If-Match` the patch is applied to whatever is current; if other writes keep "
+    "winning the race, the answer is 409.",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/merge-patch+json": {"schema": {"type": "object", "additionalProperties": True}},
+                "application/json": {"schema": {"type": "object", "additionalProperties": True}},
+            },
+        }
+    },
+    responses={200: {"headers": _ETAG}, **_errors(400, 401, 403, 409, 412, 422, 503)},
+)
+def patch_configuration(
+    claims: ConfigAdmin,
+    patch: Annotated[dict[str, Any], Body()],
+    if_match: Annotated[str | None, Header(max_length=200, description='The ETag from GET, like "3".')] = None,
+) -> JSONResponse:
+    from kaltura_discord.config import ConfigConflict, config_service
+
+    if not _depth(patch, MAX_PATCH_DEPTH):
+        raise ApiError(422, "invalid_config", f"The patch is nested deeper than {MAX_PATCH_DEPTH} levels.")
+    service = config_service()
+    expected: int | None = None
+    if if_match is not None and if_match.strip() != "*":
+        _, current = service.get_overrides(claims.guild_id)
+        if not _if_match(if_match, current):
+            raise ApiError(
+                412,
+                "precondition_failed",
+                "The configuration changed since you read it; nothing was saved. GET it again.",
+                headers={"ETag": _etag(current)},
+            )
+        expected = current
+    try:
+        change = service.update(
+            claims.guild_id,
+            lambda overrides: merge_patch(overrides, patch),
+            actor_id=claims.user_id,
+            summary="PATCH /v1/config",
+            expected_version=expected,
+        )
+    except ConfigConflict:
+        if expected is None:
+            raise
+        raise ApiError(
+            412, "precondition_failed", "The configuration changed while we wrote it; nothing was saved. GET it again."
+        ) from None
+    return _config_response(change.version, change.overrides, change.config)

@@ -1,0 +1,119 @@
+"""What ``/v1`` accepts and answers. Field names are part of the contract: within v1 they only ever get added."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from kaltura_discord.meetings.model import DESCRIPTION_MAX, TITLE_MAX, TITLE_MIN, Meeting
+
+SEMVER = "1.0.0"
+MeetingType = Literal["meeting", "webinar", "classroom"]
+
+
+def _unicode_text(value: str) -> str:
+    """Lone surrogates cannot be stored or sent on: refuse them here, as bad input (422), not later as a 5xx."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode text") from None
+    return value
+
+
+Text = Annotated[str, AfterValidator(_unicode_text)]
+
+
+class _Versioned(BaseModel):
+    version: str = Field(description="Semantic version of the API that answered.", examples=[SEMVER])
+
+
+class Host(BaseModel):
+    id: str = Field(description="The host's Discord user id.")
+    name: str = Field(description="The host's display name when the meeting started.")
+
+
+class MeetingView(BaseModel):
+    id: str = Field(description="The meeting's id in this server (what /kaltura-join accepts too).")
+    short_id: str = Field(description="The first characters of the id, as Discord shows them.")
+    title: str
+    type: MeetingType
+    description: str
+    status: Literal["active", "ended"]
+    host: Host
+    created_at: dt.datetime
+    ended_at: dt.datetime | None
+    ended_by: str | None = Field(description="Discord user id of whoever ended it.")
+
+    @classmethod
+    def of(cls, meeting: Meeting) -> MeetingView:
+        return cls(
+            id=meeting.meeting_id,
+            short_id=meeting.short_id,
+            title=meeting.title,
+            type=meeting.type,
+            description=meeting.description,
+            status="ended" if meeting.status == "ended" else "active",
+            host=Host(id=meeting.host_id, name=meeting.host_name),
+            created_at=dt.datetime.fromtimestamp(meeting.created_at, tz=dt.UTC),
+            ended_at=dt.datetime.fromtimestamp(meeting.ended_at, tz=dt.UTC) if meeting.ended_at else None,
+            ended_by=meeting.ended_by,
+        )
+
+
+class MeetingResponse(_Versioned):
+    data: MeetingView
+
+
+class MeetingPage(BaseModel):
+    items: list[MeetingView] = Field(description="Newest first.")
+    page: int = Field(description="This page's number, from 1.")
+    page_size: int
+    total: int = Field(description="Meetings matching the filter, on every page.")
+    next_page: int | None = Field(description="The next page's number, or null on the last page.")
+
+
+class MeetingPageResponse(_Versioned):
+    data: MeetingPage
+
+
+class CreateMeeting(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    type: MeetingType = Field(description="Which template room (if configured) the room copies.")
+    title: Text = Field(
+        min_length=TITLE_MIN,
+        max_length=TITLE_MAX,
+        description=f"{TITLE_MIN}-{TITLE_MAX} characters once runs of whitespace are collapsed.",
+    )
+    description: Text = Field(default="", max_length=DESCRIPTION_MAX)
+
+
+class JoinLink(BaseModel):
+    url: str = Field(description="Open it once, within a few minutes: it signs the token's owner in to the meeting.")
+    expires_at: dt.datetime
+    meeting: MeetingView
+
+
+class JoinLinkResponse(_Versioned):
+    data: JoinLink
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    service_version: str = Field(description="The deployed kaltura-discord release.")
+
+
+class HealthResponse(_Versioned):
+    data: Health
+
+
+class ConfigView(BaseModel):
+    config_version: int = Field(description="Changes with every change; send it back in If-Match to update safely.")
+    overrides: dict[str, Any] = Field(description="What this server changed from the defaults.")
+    effective: dict[str, Any] = Field(description="The configuration in force: defaults merged with the overrides.")
+
+
+class ConfigResponse(_Versioned):
+    data: ConfigView
