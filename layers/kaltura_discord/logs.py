@@ -5,6 +5,7 @@ Fields whose names look secret are never written, whatever a caller passes.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import sys
@@ -15,6 +16,7 @@ _REDACTED_KEYS = ("token", "secret", "signature", "authorization", "password", "
 _RESERVED = frozenset(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
 
 
+@functools.lru_cache(maxsize=512)
 def _is_secret_key(key: str) -> bool:
     lowered = key.lower()
     return any(part == lowered or lowered.endswith("_" + part) for part in _REDACTED_KEYS)

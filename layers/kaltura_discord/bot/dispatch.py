@@ -77,5 +77,6 @@ def _with_deprecation_notice(interaction: Interaction, response: InteractionResp
     )
 
 
-def dispatch(payload: dict[str, Any]) -> dict[str, Any]:
-    return handle_interaction(Interaction(payload)).to_dict()
+def dispatch(payload: dict[str, Any]) -> str:
+    """The response body for a verified, parsed interaction."""
+    return handle_interaction(Interaction(payload)).to_json()

@@ -25,5 +25,10 @@ def help_embed() -> dict[str, object]:
     }
 
 
-def kaltura_help(_interaction: Interaction) -> InteractionResponse:
+@cache
+def help_response() -> InteractionResponse:
     return responses.message(embeds=[help_embed()], ephemeral=True)
+
+
+def kaltura_help(_interaction: Interaction) -> InteractionResponse:
+    return help_response()

@@ -24,7 +24,7 @@ def _bad_request(reason: str) -> dict[str, Any]:
 
 
 class InteractionsApp:
-    def __init__(self, public_key_hex: str, dispatch: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> None:
+    def __init__(self, public_key_hex: str, dispatch: Callable[[dict[str, Any]], str] | None = None) -> None:
         self._verifier = SignatureVerifier(public_key_hex)
         self._dispatch = dispatch
 
@@ -53,7 +53,7 @@ class InteractionsApp:
             from kaltura_discord.bot.dispatch import dispatch
 
             self._dispatch = dispatch
-        return lambda_response(200, json.dumps(self._dispatch(payload), separators=(",", ":")))
+        return lambda_response(200, self._dispatch(payload))
 
 
 _app: InteractionsApp | None = None

@@ -6,8 +6,9 @@ from a person can never ping a crowd.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 EPHEMERAL = 1 << 6
@@ -36,13 +37,22 @@ class ButtonStyle:
     LINK = 5
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class InteractionResponse:
+    """A callback body. Treat ``data`` as read-only: a response may be a constant served many times."""
+
     type: int
     data: dict[str, Any] | None = None
+    _json: str | None = field(default=None, init=False, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {"type": self.type} if self.data is None else {"type": self.type, "data": self.data}
+
+    def to_json(self) -> str:
+        """Serialised once per instance, so a constant response (help) costs no encoding when served again."""
+        if self._json is None:
+            object.__setattr__(self, "_json", json.dumps(self.to_dict(), separators=(",", ":")))
+        return self._json  # type: ignore[return-value]
 
     @property
     def is_deferred(self) -> bool:
