@@ -22,19 +22,40 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 WARM_ITERATIONS = 5000
 COLD_RUNS = 10
+API_BENCH_GUILD, API_BENCH_USER = "1000000000000000100", "1000000000000000300"
 
 
 def _env() -> dict[str, str]:
     from tests.support.interactions import APPLICATION_ID, PUBLIC_KEY_HEX
+    from tests.unit.auth.support import KEYS_JSON
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("KALTURA_", "DISCORD_", "AWS_ENDPOINT"))}
     env.update(
+        JWT_SIGNING_KEYS=KEYS_JSON,
+        API_BENCH_TOKEN=_api_token(),
         DISCORD_PUBLIC_KEY=PUBLIC_KEY_HEX,
         DISCORD_APPLICATION_ID=APPLICATION_ID,
         PYTHONPATH=f"{REPO}{os.pathsep}{REPO / 'layers'}",
         PYTHONDONTWRITEBYTECODE="",
     )
     return env
+
+
+def _api_token() -> str:
+    """Minted here, so the children's timings do not include PyJWT being imported for minting."""
+    from kaltura_discord.auth.keys import KeyRing
+    from kaltura_discord.auth.tokens import mint_api_token
+    from tests.unit.auth.support import KEYS_JSON
+
+    ring = KeyRing.from_json(KEYS_JSON)
+    return mint_api_token(
+        guild_id=API_BENCH_GUILD,
+        user_id=API_BENCH_USER,
+        display_name="Bench",
+        role_ids=(),
+        scopes=["meetings:read"],
+        keyring=ring,
+    ).token
 
 
 def _child(name: str) -> dict[str, Any]:
@@ -244,6 +265,81 @@ def child_start_round_trips() -> dict[str, Any]:
     return result
 
 
+def _api_event(path: str, query: str = "", token: str | None = None) -> dict[str, Any]:
+    """An API Gateway HTTP API (payload 2.0) event, as the deployed ApiFunction receives it."""
+    headers = {"host": "api.bench", "x-forwarded-proto": "https"}
+    if token:
+        headers["authorization"] = f"Bearer {token}"
+    return {
+        "version": "2.0",
+        "routeKey": "ANY /v1/{proxy+}",
+        "rawPath": path,
+        "rawQueryString": query,
+        "headers": headers,
+        "requestContext": {"http": {"method": "GET", "path": path, "sourceIp": "127.0.0.1"}, "stage": "$default"},
+        "isBase64Encoded": False,
+    }
+
+
+def _load_api_function() -> Any:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("api_app", REPO / "functions/api/app.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _memory_meetings(count: int) -> None:
+    """In-memory meetings (no DynamoDB, no Kaltura) installed as the API's backends, ``count`` of them active."""
+    from kaltura_discord.api.backends import set_backends
+    from kaltura_discord.meetings.model import MeetingRequest
+    from kaltura_discord.meetings.service import Member
+    from tests.unit.api.fakes import MemoryBackends
+
+    fakes = MemoryBackends()
+    backends = fakes.backends()
+    for n in range(count):
+        request = MeetingRequest.parse("meeting", f"Bench meeting {n}")
+        member = Member(API_BENCH_USER, "Bench", "viewer")
+        backends.meetings.start(API_BENCH_GUILD, f"bench-{n}", request, member, template_room_id=None)
+    set_backends(backends)
+
+
+def child_api_cold() -> dict[str, Any]:
+    """The REST API function in a fresh process: import + init, then its first requests. The first listing pays
+    for token verification (PyJWT, cryptography) on top of the route; its stores are in memory, prepared first."""
+    started = time.perf_counter()
+    module = _load_api_function()
+    imported = time.perf_counter()
+    health = _api_event("/v1/health")
+    assert module.handler(health, None)["statusCode"] == 200
+    first_health = time.perf_counter()
+    _memory_config()
+    _memory_meetings(5)
+    listing = _api_event("/v1/meetings", token=os.environ["API_BENCH_TOKEN"])
+    before_list = time.perf_counter()
+    assert module.handler(listing, None)["statusCode"] == 200
+    done = time.perf_counter()
+    return {
+        "import_init_ms": (imported - started) * 1000,
+        "first_health_ms": (first_health - imported) * 1000,
+        "first_list_ms": (done - before_list) * 1000,
+    }
+
+
+def child_api_warm() -> dict[str, Any]:
+    """Warm ``GET /v1/meetings`` (5 active meetings) through the Mangum handler: token check, config, listing."""
+    module = _load_api_function()
+    _memory_config()
+    _memory_meetings(5)
+    listing = _api_event("/v1/meetings", token=os.environ["API_BENCH_TOKEN"])
+    answer = module.handler(listing, None)
+    assert answer["statusCode"] == 200 and json.loads(answer["body"])["data"]["total"] == 5
+    return {"list": _timed(lambda: module.handler(listing, None), WARM_ITERATIONS // 5)}
+
+
 CHILDREN: dict[str, Callable[[], dict[str, Any]]] = {
     "cold": child_cold,
     "ours": child_ours,
@@ -251,6 +347,8 @@ CHILDREN: dict[str, Callable[[], dict[str, Any]]] = {
     "start_path": child_start_path,
     "config_lookup": child_config_lookup,
     "start_round_trips": child_start_round_trips,
+    "api_cold": child_api_cold,
+    "api_warm": child_api_warm,
 }
 
 
@@ -269,6 +367,8 @@ def main() -> int:
     colds = [_child("cold") for _ in range(COLD_RUNS)]
     ours, flask = _child("ours"), _child("flask")
     start_path, config_lookup, trips = _child("start_path"), _child("config_lookup"), _child("start_round_trips")
+    api_colds = [_child("api_cold") for _ in range(COLD_RUNS)]
+    api_warm = _child("api_warm")
     figures = {
         "cold_import_init_ms": statistics.median(c["import_init_ms"] for c in colds),
         "cold_first_ping_ms": statistics.median(c["first_ping_ms"] for c in colds),
@@ -279,6 +379,10 @@ def main() -> int:
         "start_path": start_path["start"],
         "config_lookup_us": config_lookup["config_lookup_us"],
         "start_round_trips": trips,
+        "api_cold_import_init_ms": statistics.median(c["import_init_ms"] for c in api_colds),
+        "api_cold_first_health_ms": statistics.median(c["first_health_ms"] for c in api_colds),
+        "api_cold_first_list_ms": statistics.median(c["first_list_ms"] for c in api_colds),
+        "api_warm_list": api_warm["list"],
     }
     rows = [
         ("Cold start, import + init (median of 10)", f"{figures['cold_import_init_ms']:.1f} ms", "< 80 ms"),
@@ -301,6 +405,21 @@ def main() -> int:
         ("Kaltura round trips per start", f"{trips['kaltura_round_trips']} ({', '.join(trips['kaltura_calls'])})", "1"),
         ("DynamoDB writes per start", f"{trips['dynamodb_writes']}", ""),
         ("Warm effective-config lookup", f"{figures['config_lookup_us']:.2f} us", "< 5 us"),
+        (
+            "REST API cold start, import + init (median of 10)",
+            f"{figures['api_cold_import_init_ms']:.0f} ms",
+            "< 400 ms",
+        ),
+        (
+            "REST API first health / first GET /v1/meetings",
+            f"{figures['api_cold_first_health_ms']:.1f} / {figures['api_cold_first_list_ms']:.1f} ms",
+            "",
+        ),
+        (
+            "REST API warm GET /v1/meetings median / p99",
+            f"{api_warm['list']['median_us']:.0f} / {api_warm['list']['p99_us']:.0f} us",
+            "",
+        ),
     ]
     width = max(len(r[0]) for r in rows)
     print(f"kaltura-discord benchmark ({WARM_ITERATIONS} warm invocations each, Python {sys.version.split()[0]})")

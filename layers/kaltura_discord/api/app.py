@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from kaltura_discord.api.errors import ErrorResponse, error_schema, response_for
+from kaltura_discord.api.errors import response_for
 from kaltura_discord.api.routing import ALWAYS_HEADERS, ApiVersion, VersionedRoute, discover_versions
 
 TITLE = "kaltura-discord REST API"
@@ -56,21 +56,28 @@ def create_app(versions: Sequence[ApiVersion] | None = None) -> FastAPI:
     async def outside_routes(request: Request, exc: Exception) -> Response:
         response = response_for(exc, version_for(request.url.path))
         response.headers.update(ALWAYS_HEADERS)
+        if response.status_code == 405:
+            response.headers["Allow"] = ", ".join(_methods_for(app, request.url.path))
         return response
 
     app.add_exception_handler(StarletteHTTPException, outside_routes)
     app.add_exception_handler(RequestValidationError, outside_routes)
-    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    app.openapi = lambda: _openapi(app, mounted)  # type: ignore[method-assign]
     return app
 
 
-def _openapi(app: FastAPI) -> dict[str, Any]:
-    """FastAPI's document plus the error envelope, which routes reference instead of each building a model."""
+def _methods_for(app: FastAPI, path: str) -> list[str]:
+    """Starlette names only the first route that matched the path; ``Allow`` must list every method it has."""
+    methods: set[str] = set()
+    for route in app.router.routes:
+        if isinstance(route, APIRoute) and route.path_regex.match(path):
+            methods.update(route.methods or ())
+    return sorted(methods)
+
+
+def _openapi(app: FastAPI, versions: Sequence[ApiVersion]) -> dict[str, Any]:
     if app.openapi_schema is None:
-        document = FastAPI.openapi(app)
-        schemas = document.setdefault("components", {}).setdefault("schemas", {})
-        envelope = error_schema()
-        schemas.update(envelope.pop("$defs", {}))
-        schemas[ErrorResponse.__name__] = envelope
-        app.openapi_schema = document
+        from kaltura_discord.api.openapi import build
+
+        app.openapi_schema = build(app, [model for version in versions for model in version.documented])
     return app.openapi_schema

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 
@@ -44,22 +43,6 @@ _STATUS_CODES = {
     429: "too_many_requests",
     503: "service_unavailable",
 }
-
-
-class ErrorDetail(BaseModel):
-    field: str = Field(description="Where the problem is: body.title, query.page, header.if-match, a config key...")
-    message: str
-
-
-class Error(BaseModel):
-    code: str = Field(description="Stable, machine-readable: clients branch on this, never on the message.")
-    message: str = Field(description="For people; may change between releases.")
-    details: list[ErrorDetail] | None = Field(default=None, description="Per-field problems, when there are any.")
-
-
-class ErrorResponse(BaseModel):
-    version: str = Field(description="Semantic version of the API that answered.")
-    error: Error
 
 
 class ApiError(Exception):
@@ -194,9 +177,3 @@ def response_for(exc: Exception, version: str, reference: str | None = None) -> 
 
 
 ERROR_SCHEMA_REF = "#/components/schemas/ErrorResponse"
-
-
-def error_schema() -> dict[str, Any]:
-    """The error envelope's JSON schema, added to the OpenAPI components once (not once per route)."""
-    schema: dict[str, Any] = ErrorResponse.model_json_schema(ref_template="#/components/schemas/{model}")
-    return schema

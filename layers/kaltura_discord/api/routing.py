@@ -2,8 +2,9 @@
 
 An :class:`ApiVersion` collects its routes (``@VERSION.get(...)``) and adds them to the app once, when mounted, so
 each route is built a single time (an included ``APIRouter`` would build them again on the first request). The
-route class wraps every handler so that whatever it raises becomes the error envelope of its version, and adds
-``Cache-Control: no-store`` and, for deprecated routes, the deprecation headers, to every response.
+route class wraps every handler so that whatever it raises becomes the error envelope of its version, refuses
+query parameters the route does not declare (a typo is not silently ignored), and adds ``Cache-Control: no-store``
+and, for deprecated routes, the deprecation headers, to every response.
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ from collections.abc import Callable, Coroutine
 from typing import Any, ClassVar, TypeVar
 
 from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
+from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
 
 from kaltura_discord.api.deprecation import Deprecation, deprecation_of
-from kaltura_discord.api.errors import response_for
+from kaltura_discord.api.errors import ApiError, response_for
 
 F = TypeVar("F", bound=Callable[..., Any])
 VERSIONS_PACKAGE = "kaltura_discord.api.versions"
@@ -33,6 +36,14 @@ def request_reference(request: Request) -> str | None:
     context = request.scope.get("aws.context")
     reference = getattr(context, "aws_request_id", None)
     return str(reference) if reference else None
+
+
+def _query_names(dependant: Dependant) -> frozenset[str]:
+    """Every query parameter the route and its dependencies declare."""
+    names = {param.alias for param in dependant.query_params}
+    for dependency in dependant.dependencies:
+        names |= _query_names(dependency)
+    return frozenset(names)
 
 
 class VersionedRoute(APIRoute):
@@ -50,9 +61,18 @@ class VersionedRoute(APIRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
         semver, headers = self.api_version.semver, self.extra_headers
+        known = _query_names(self.dependant)
 
         async def handle(request: Request) -> Response:
             try:
+                unknown = sorted(set(request.query_params) - known)
+                if unknown:
+                    raise ApiError(
+                        422,
+                        "validation_failed",
+                        "The request has query parameters this route does not take (a typo?).",
+                        details=[(f"query.{name}"[:100], "unknown parameter") for name in unknown[:20]],
+                    )
                 response = await handler(request)
             except Exception as exc:
                 response = response_for(exc, semver, request_reference(request))
@@ -78,6 +98,14 @@ class ApiVersion:
             f"V{number}Route", (VersionedRoute,), {"api_version": self, "__module__": __name__}
         )
         self._routes: list[tuple[str, str, Callable[..., Any], dict[str, Any]]] = []
+        self.documented: list[type[BaseModel]] = []
+
+    def body(self, model: type[BaseModel], description: str, **extra: Any) -> dict[str, Any]:
+        """A documented JSON response, referenced by name: no pydantic field is built for it when the app starts
+        (routes return ``JSONResponse``), and its schema is generated only with the OpenAPI document."""
+        self.documented.append(model)
+        schema = {"$ref": f"#/components/schemas/{model.__name__}"}
+        return {"description": description, "content": {"application/json": {"schema": schema}}, **extra}
 
     def route(self, method: str, path: str, **options: Any) -> Callable[[F], F]:
         """Record a route; ``options`` are those of ``FastAPI.add_api_route``."""

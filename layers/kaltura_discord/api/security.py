@@ -1,7 +1,8 @@
 """Who is calling: the bearer token, verified, and the scope each route needs.
 
 A token names one guild; routes read and write that guild only, so another guild's meetings and settings are
-simply not found. Every refusal carries ``WWW-Authenticate`` as RFC 6750 asks.
+simply not found. Every refusal carries ``WWW-Authenticate`` as RFC 6750 asks. The checks are ``async def`` so that
+FastAPI runs them on the event loop instead of handing each to a worker thread.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ bearer = HTTPBearer(
 )
 
 
-def authenticated(
+async def authenticated(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)],
 ) -> ApiClaims:
     if credentials is None:
@@ -45,7 +46,7 @@ def authenticated(
 def require(scope: Scope) -> Any:
     """A dependency giving the caller's claims, refusing (403) a token without ``scope``."""
 
-    def check(claims: Annotated[ApiClaims, Depends(authenticated)]) -> ApiClaims:
+    async def check(claims: Annotated[ApiClaims, Depends(authenticated)]) -> ApiClaims:
         if scope not in claims.scopes:
             raise ApiError(
                 403,

@@ -4,7 +4,8 @@ The secret is a JSON object naming the key that signs new tokens and every key t
 
     {"current": "2026-07", "keys": {"2026-07": "<key>", "2026-01": "<key>"}}
 
-A key is an Ed25519 private key: its 32-byte seed as 64 hex characters, or a PKCS#8 PEM block. Tokens carry
+A key is an Ed25519 private key: its 32-byte seed as 64 hex characters, or a PKCS#8 PEM block. In the Secrets
+Manager secret (itself a JSON object of settings) the document is a string value, encoded once more. Tokens carry
 their key's id in the ``kid`` header, so rotating is: add a key, make it ``current``, and remove the old one once
 the longest-lived token signed with it has expired (720 hours). Key ids are 1-64 characters of ``A-Z a-z 0-9 . _ -``.
 """
@@ -74,7 +75,8 @@ class KeyRing:
         try:
             document = json.loads(text)
         except ValueError:
-            raise ConfigurationError(f"{SECRET_NAME} is not a JSON object") from None
+            hint = " (inside the secret's JSON, give it as a string)" if text.startswith("{'") else ""
+            raise ConfigurationError(f"{SECRET_NAME} is not a JSON object{hint}") from None
         if not isinstance(document, dict) or not isinstance(document.get("keys"), dict) or not document["keys"]:
             raise ConfigurationError(
                 f'{SECRET_NAME} must look like {{"current": "<kid>", "keys": {{"<kid>": "<key>"}}}}'

@@ -13,8 +13,8 @@ credentials: nothing here logs them, and errors never include them.
 from __future__ import annotations
 
 import re
+import secrets
 import time
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, Literal
@@ -146,7 +146,7 @@ def mint_api_token(
         raise ValueError("guild and user ids must be Discord ids")
     roles = sorted({role for role in role_ids if _SNOWFLAKE.fullmatch(role)})[:MAX_ROLE_IDS]
     issued = int(time.time() if now is None else now)
-    token_id = uuid.uuid4().hex
+    token_id = secrets.token_hex(16)
     claims = {
         "iss": issuer(),
         "aud": API_AUDIENCE,
@@ -178,7 +178,7 @@ def mint_join_token(
     if not 1 <= lifetime_seconds <= JOIN_LIFETIME_SECONDS:
         raise ValueError(f"a join token lives 1 to {JOIN_LIFETIME_SECONDS} seconds")
     issued = int(time.time() if now is None else now)
-    token_id = uuid.uuid4().hex
+    token_id = secrets.token_hex(16)
     claims = {
         "iss": issuer(),
         "aud": JOIN_AUDIENCE,

@@ -38,6 +38,7 @@ class Stack:
     def state(self) -> dict[str, Any]:
         return {
             "interactions_url": f"{self.url}/interactions",
+            "api_base_url": f"{self.url}/v1",
             "public_key": self.public_key,
             "discord_api_base_url": self.discord_api_base_url,
             "application_id": os.environ["DISCORD_APPLICATION_ID"],
@@ -115,7 +116,12 @@ def start(host: str = "127.0.0.1", port: int = 8787) -> Stack:
     dispatcher = AfterResponseDispatcher(worker.handler)
     jobs.install_dispatcher(dispatcher)
     app = InteractionsApp(env["DISCORD_PUBLIC_KEY"])
-    server = LocalServer({"/interactions": app.handle}, dispatcher, host=host, port=port).start_in_thread()
+    if not env.get("JWT_SIGNING_KEYS"):
+        from kaltura_discord.auth.keys import load_or_create_dev_keys
+
+        env["JWT_SIGNING_KEYS"] = load_or_create_dev_keys(state_dir())
+    routes = {"/interactions": app.handle, "/v1": _api_handler()}
+    server = LocalServer(routes, dispatcher, host=host, port=port).start_in_thread()
     stack.stoppers.append(server.stop)
     stack.url = server.url
 
@@ -125,10 +131,36 @@ def start(host: str = "127.0.0.1", port: int = 8787) -> Stack:
     return stack
 
 
+def _api_handler() -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+    """The REST API's Lambda handler, adapted to the local server: each request runs on a thread of its own (Lambda
+    has one thread, which Mangum expects to hold an event loop), over plain HTTP where API Gateway says https."""
+    import asyncio
+
+    from mangum import Mangum
+
+    from kaltura_discord.api.app import create_app
+
+    api = Mangum(create_app(), lifespan="off")
+
+    def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        event["headers"].setdefault("x-forwarded-proto", "http")
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        try:
+            result: dict[str, Any] = api(event, context)
+        finally:
+            asyncio.set_event_loop(None)
+            loop.close()
+        return result
+
+    return handle
+
+
 def _banner(stack: Stack) -> str:
     lines = [
         "kaltura-discord local stack",
         f"  interactions URL : {stack.url}/interactions",
+        f"  REST API         : {stack.url}/v1 (tokens: /kaltura-token)",
         f"  public key       : {stack.public_key}",
         f"  Discord REST     : {stack.discord_api_base_url}",
         f"  DynamoDB         : {os.environ['AWS_ENDPOINT_URL_DYNAMODB']} (table {os.environ['TABLE_NAME']})",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from fastapi import FastAPI
@@ -11,9 +11,10 @@ from mangum import Mangum
 from kaltura_discord.api.app import create_app
 from kaltura_discord.api.backends import set_backends
 from kaltura_discord.auth.keys import clear_keyring
+from kaltura_discord.auth.tokens import mint_api_token, parse_scopes
 from tests.unit.api.client import LambdaClient
 from tests.unit.api.fakes import MemoryBackends
-from tests.unit.auth.support import KEYS_JSON
+from tests.unit.auth.support import ALL_SCOPES, GUILD, KEYS_JSON, USER
 
 
 @pytest.fixture(autouse=True)
@@ -47,3 +48,26 @@ def handler(app: FastAPI) -> Mangum:
 @pytest.fixture
 def client(handler: Mangum, memory: MemoryBackends) -> LambdaClient:
     return LambdaClient(handler)
+
+
+@pytest.fixture
+def mint() -> Callable[..., str]:
+    """An API token as /kaltura-token would mint it (every scope unless told otherwise)."""
+
+    def make(
+        scopes: str = ALL_SCOPES,
+        *,
+        guild_id: str = GUILD,
+        user_id: str = USER,
+        name: str = "Test User",
+        roles: tuple[str, ...] = (),
+    ) -> str:
+        return mint_api_token(
+            guild_id=guild_id,
+            user_id=user_id,
+            display_name=name,
+            role_ids=roles,
+            scopes=parse_scopes(scopes),
+        ).token
+
+    return make

@@ -55,9 +55,10 @@ def api_claims(**overrides: Any) -> dict[str, Any]:
     return {k: v for k, v in claims.items() if v is not None}
 
 
-def sign(claims: dict[str, Any], *, seed: str = CURRENT_SEED, kid: str = "k2", **headers: Any) -> str:
+def sign(claims: dict[str, Any], *, seed: str = CURRENT_SEED, kid: str | None = "k2") -> str:
     """Signed the way the service signs (EdDSA), with whatever claims and key the test chooses."""
-    return jwt.encode(claims, ed25519_key(seed), algorithm="EdDSA", headers={"kid": kid, **headers})
+    headers = {"kid": kid} if kid is not None else {}
+    return jwt.encode(claims, ed25519_key(seed), algorithm="EdDSA", headers=headers)
 
 
 def b64(data: bytes) -> str:

@@ -25,16 +25,22 @@ def _unicode_text(value: str) -> str:
 Text = Annotated[str, AfterValidator(_unicode_text)]
 
 
-class _Versioned(BaseModel):
+class _Response(BaseModel):
+    """Built on first use, not at import: the cold start pays only for the responses its first request sends."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
+class _Versioned(_Response):
     version: str = Field(description="Semantic version of the API that answered.", examples=[SEMVER])
 
 
-class Host(BaseModel):
+class Host(_Response):
     id: str = Field(description="The host's Discord user id.")
     name: str = Field(description="The host's display name when the meeting started.")
 
 
-class MeetingView(BaseModel):
+class MeetingView(_Response):
     id: str = Field(description="The meeting's id in this server (what /kaltura-join accepts too).")
     short_id: str = Field(description="The first characters of the id, as Discord shows them.")
     title: str
@@ -66,7 +72,7 @@ class MeetingResponse(_Versioned):
     data: MeetingView
 
 
-class MeetingPage(BaseModel):
+class MeetingPage(_Response):
     items: list[MeetingView] = Field(description="Newest first.")
     page: int = Field(description="This page's number, from 1.")
     page_size: int
@@ -90,7 +96,7 @@ class CreateMeeting(BaseModel):
     description: Text = Field(default="", max_length=DESCRIPTION_MAX)
 
 
-class JoinLink(BaseModel):
+class JoinLink(_Response):
     url: str = Field(description="Open it once, within a few minutes: it signs the token's owner in to the meeting.")
     expires_at: dt.datetime
     meeting: MeetingView
@@ -100,7 +106,7 @@ class JoinLinkResponse(_Versioned):
     data: JoinLink
 
 
-class Health(BaseModel):
+class Health(_Response):
     status: Literal["ok"]
     service_version: str = Field(description="The deployed kaltura-discord release.")
 
@@ -109,7 +115,7 @@ class HealthResponse(_Versioned):
     data: Health
 
 
-class ConfigView(BaseModel):
+class ConfigView(_Response):
     config_version: int = Field(description="Changes with every change; send it back in If-Match to update safely.")
     overrides: dict[str, Any] = Field(description="What this server changed from the defaults.")
     effective: dict[str, Any] = Field(description="The configuration in force: defaults merged with the overrides.")
