@@ -310,9 +310,9 @@ def _memory_meetings(count: int) -> None:
 def child_api_cold() -> dict[str, Any]:
     """The REST API function in a fresh process: import + init, then its first requests. The first listing pays
     for token verification (PyJWT, cryptography) on top of the route; its stores are in memory, prepared first."""
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     module = _load_api_function()
-    imported = time.perf_counter()
+    imported, cpu_imported = time.perf_counter(), time.process_time()
     health = _api_event("/v1/health")
     assert module.handler(health, None)["statusCode"] == 200
     first_health = time.perf_counter()
@@ -324,6 +324,7 @@ def child_api_cold() -> dict[str, Any]:
     done = time.perf_counter()
     return {
         "import_init_ms": (imported - started) * 1000,
+        "import_init_cpu_ms": (cpu_imported - cpu_started) * 1000,
         "first_health_ms": (first_health - imported) * 1000,
         "first_list_ms": (done - before_list) * 1000,
     }
@@ -380,6 +381,7 @@ def main() -> int:
         "config_lookup_us": config_lookup["config_lookup_us"],
         "start_round_trips": trips,
         "api_cold_import_init_ms": statistics.median(c["import_init_ms"] for c in api_colds),
+        "api_cold_import_init_cpu_ms": statistics.median(c["import_init_cpu_ms"] for c in api_colds),
         "api_cold_first_health_ms": statistics.median(c["first_health_ms"] for c in api_colds),
         "api_cold_first_list_ms": statistics.median(c["first_list_ms"] for c in api_colds),
         "api_warm_list": api_warm["list"],
@@ -407,7 +409,7 @@ def main() -> int:
         ("Warm effective-config lookup", f"{figures['config_lookup_us']:.2f} us", "< 5 us"),
         (
             "REST API cold start, import + init (median of 10)",
-            f"{figures['api_cold_import_init_ms']:.0f} ms",
+            f"{figures['api_cold_import_init_ms']:.0f} ms ({figures['api_cold_import_init_cpu_ms']:.0f} ms CPU)",
             "< 400 ms",
         ),
         (

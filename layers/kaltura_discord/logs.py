@@ -44,6 +44,11 @@ def get_logger(name: str) -> logging.Logger:
     """A logger under the package root, which writes one JSON object per line to stderr."""
     root = logging.getLogger("kaltura_discord")
     if not root.handlers:
+        # The logging HOWTO's "Optimization": skip what the JSON lines never print (caller, thread, process).
+        logging._srcfile = None
+        logging.logThreads = False
+        logging.logProcesses = False
+        logging.logMultiprocessing = False
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(JsonFormatter())
         root.addHandler(handler)

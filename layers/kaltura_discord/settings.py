@@ -93,7 +93,9 @@ class _SecretStore:
         if from_env is not None:
             return from_env
         value = self._from_secrets_manager().get(name)
-        return str(value) if value not in (None, "") else None
+        if value is None or value == "":
+            return None
+        return value if isinstance(value, str) else json.dumps(value)
 
     def require(self, name: str) -> str:
         value = self.get(name)
