@@ -27,7 +27,7 @@ def runtime_requirements() -> list[str]:
     return [dep for dep in project["dependencies"] if dep.split("[")[0].lower() not in PROVIDED_BY_RUNTIME]
 
 
-def build(output: Path, architecture: str, python_version: str) -> Path:
+def build(output: Path, architecture: str, python_version: str, bytecode_python: str | None = None) -> Path:
     target = output / "python"
     if output.exists():
         shutil.rmtree(output)
@@ -50,7 +50,29 @@ def build(output: Path, architecture: str, python_version: str) -> Path:
     )
     for cache in target.rglob("__pycache__"):
         shutil.rmtree(cache, ignore_errors=True)
+    precompile(target, python_version, bytecode_python)
     return target
+
+
+def _runs_as(interpreter: str, python_version: str) -> bool:
+    probe = [interpreter, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"]
+    result = subprocess.run(probe, capture_output=True, text=True, check=False)
+    return result.returncode == 0 and result.stdout.strip() == python_version
+
+
+def precompile(target: Path, python_version: str, interpreter: str | None = None) -> None:
+    """Ship bytecode for Lambda's Python: /opt is read-only there, so without it every cold start compiles.
+
+    Bytecode is version-specific, so it is made with that Python when this machine has it (hash-checked, not
+    mtime-checked, since zip files reset times); otherwise the layer still works, only colder.
+    """
+    interpreter = interpreter or shutil.which(f"python{python_version}")
+    if interpreter is None or not _runs_as(interpreter, python_version):
+        print(f"note: no working python{python_version} here; the layer ships without precompiled bytecode")
+        return
+    command = [interpreter, "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash", str(target)]
+    subprocess.run(command, check=True)
+    print(f"precompiled bytecode with {interpreter}")
 
 
 def zip_dir(source: Path, destination: Path) -> Path:
@@ -66,9 +88,10 @@ def main() -> int:
     parser.add_argument("--output", type=Path, default=REPO / "build" / "layer")
     parser.add_argument("--architecture", choices=sorted(PLATFORMS), default="arm64")
     parser.add_argument("--python-version", default="3.13")
+    parser.add_argument("--bytecode-python", help="the interpreter that matches --python-version (for .pyc files)")
     parser.add_argument("--no-zip", action="store_true", help="leave the directory (what sam build wants)")
     args = parser.parse_args()
-    target = build(args.output, args.architecture, args.python_version)
+    target = build(args.output, args.architecture, args.python_version, args.bytecode_python)
     unzipped = sum(p.stat().st_size for p in target.rglob("*") if p.is_file())
     print(f"layer built in {args.output} ({unzipped / 1e6:.1f} MB unzipped; Lambda allows 250 MB)")
     if not args.no_zip:
