@@ -9,15 +9,13 @@ good), then the stored response. Records expire through the table's TTL after ``
 from __future__ import annotations
 
 import hashlib
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from kaltura_discord.storage import dynamodb
 
 if TYPE_CHECKING:
-    from mypy_boto3_dynamodb import DynamoDBClient
+    pass
 
 LOCK_SECONDS = 15
 RECORD_SECONDS = 24 * 3600
@@ -49,28 +47,8 @@ class IdempotencyStore(Protocol):
     def abandon(self, guild_id: str, key: str) -> None: ...
 
 
-class DynamoIdempotencyStore:
-    def __init__(
-        self,
-        client: DynamoDBClient | None = None,
-        table: str | None = None,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        self._client = client
-        self._table = table
-        self._clock = clock
-
-    @property
-    def client(self) -> DynamoDBClient:
-        if self._client is None:
-            self._client = dynamodb.get_client()
-        return self._client
-
-    @property
-    def table(self) -> str:
-        if self._table is None:
-            self._table = dynamodb.table_name()
-        return self._table
+class DynamoIdempotencyStore(dynamodb.TableAdapter):
+    """``pk = GUILD#<guild>, sk = IDEMPOTENCY#<key>``: the first outcome of a create, returned to its retries."""
 
     @staticmethod
     def _key(guild_id: str, key: str) -> dict[str, Any]:

@@ -5,12 +5,9 @@ TTL (``expires_at``) shortly after the token itself, which by then no longer ver
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from kaltura_discord.storage import dynamodb
-
-if TYPE_CHECKING:
-    from mypy_boto3_dynamodb import DynamoDBClient
 
 RECORD_GRACE_SECONDS = 3600
 
@@ -21,24 +18,8 @@ class UseLedger(Protocol):
     def release(self, token_id: str) -> None: ...
 
 
-class DynamoUseLedger:
+class DynamoUseLedger(dynamodb.TableAdapter):
     """``pk = JTI#<jti>, sk = JTI``; one item per join token that was used."""
-
-    def __init__(self, client: DynamoDBClient | None = None, table: str | None = None) -> None:
-        self._client = client
-        self._table = table
-
-    @property
-    def client(self) -> DynamoDBClient:
-        if self._client is None:
-            self._client = dynamodb.get_client()
-        return self._client
-
-    @property
-    def table(self) -> str:
-        if self._table is None:
-            self._table = dynamodb.table_name()
-        return self._table
 
     @staticmethod
     def _key(token_id: str) -> dict[str, Any]:
@@ -46,17 +27,7 @@ class DynamoUseLedger:
 
     def claim(self, token_id: str, expires_at: int) -> bool:
         """True for the first use of ``token_id``; False when it was used before."""
-        try:
-            self.client.put_item(
-                TableName=self.table,
-                Item={**self._key(token_id), "expires_at": {"N": str(expires_at + RECORD_GRACE_SECONDS)}},
-                ConditionExpression="attribute_not_exists(pk)",
-            )
-        except Exception as exc:
-            if dynamodb.is_conditional_check_failure(exc):
-                return False
-            raise
-        return True
+        return self.put_if_absent({**self._key(token_id), "expires_at": {"N": str(expires_at + RECORD_GRACE_SECONDS)}})
 
     def release(self, token_id: str) -> None:
         """Give a use back when nothing was handed out for it (Kaltura did not answer)."""
