@@ -10,12 +10,9 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from kaltura_discord.storage import dynamodb
-
-if TYPE_CHECKING:
-    pass
 
 LOCK_SECONDS = 15
 RECORD_SECONDS = 24 * 3600
