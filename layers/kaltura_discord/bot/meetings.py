@@ -13,13 +13,14 @@ from kaltura_discord.config import get_config, render_for
 from kaltura_discord.config.model import GuildConfig
 from kaltura_discord.discord import responses
 from kaltura_discord.discord.interaction import Interaction
-from kaltura_discord.discord.responses import ButtonStyle, InteractionResponse, escape_markdown
+from kaltura_discord.discord.responses import ButtonStyle, InteractionResponse
 from kaltura_discord.discord.rest import DiscordError, DiscordRest
 from kaltura_discord.discord.router import UserFacingError
 from kaltura_discord.logs import get_logger
 from kaltura_discord.meetings.model import Meeting, MeetingError, MeetingRequest
 from kaltura_discord.meetings.repository import MeetingRepository
 from kaltura_discord.meetings.service import MeetingService, Member
+from kaltura_discord.text import escape_markdown
 
 log = get_logger(__name__)
 
@@ -257,19 +258,27 @@ def _report_privately(job: Job, discord: DiscordRest, text: str) -> None:
     discord.followup(job.token, responses.message_body(text, ephemeral=True), deadline=job.deadline)
 
 
-def notify(config: GuildConfig, kind: str, values: dict[str, str], discord: DiscordRest) -> None:
-    """Post the guild's notification, if enabled; a failure is logged and never fails the command."""
+def notify(config: GuildConfig, guild_id: str, kind: str, values: dict[str, str], discord: DiscordRest) -> None:
+    """Post the guild's notification, if enabled, to a channel of that same guild (a channel id is only a
+    number: without this check one server's admins could make the bot post into another server). A failure
+    is logged and never fails the command.
+    """
     notifications = config.notifications
     if not notifications.enabled or not getattr(notifications, kind, False):
         return
     channel_id = notifications.channel_for(kind)  # type: ignore[arg-type]
     if channel_id is None:
         return
+    context = {"notification": kind, "channel_id": channel_id, "guild_id": guild_id}
     try:
+        channel = discord.get_channel(channel_id)
+        if str(channel.get("guild_id")) != guild_id:
+            log.warning("notification channel belongs to another server; not posting", extra=context)
+            return
         rendered = render_for(config, kind, values)  # type: ignore[arg-type]
         discord.create_message(channel_id, rendered.as_payload())
     except Exception as exc:
-        log.warning("notification failed", extra={"notification": kind, "channel_id": channel_id, "error": str(exc)})
+        log.warning("notification failed", extra={**context, "error": str(exc)})
 
 
 def run_start(job: Job, discord: DiscordRest) -> None:
@@ -293,7 +302,7 @@ def run_start(job: Job, discord: DiscordRest) -> None:
     if isinstance(message.get("id"), str):
         service().repository.set_message(meeting, str(message.get("channel_id") or job.channel_id), message["id"])
     values = share_values(meeting, job.display_name)
-    notify(config, "meeting_started", values, discord)
+    notify(config, guild_id, "meeting_started", values, discord)
 
 
 def run_join(job: Job, discord: DiscordRest) -> dict[str, Any]:
@@ -344,7 +353,7 @@ def run_end(job: Job, discord: DiscordRest) -> dict[str, Any] | None:
             log.warning(
                 "could not update the meeting's message", extra={"meeting_id": meeting.meeting_id, "error": str(exc)}
             )
-    notify(config, "meeting_ended", values, discord)
+    notify(config, guild_id, "meeting_ended", values, discord)
     if via == "button":
         return None
     return responses.message_body(f"Ended **{escape_markdown(meeting.title)}**.")

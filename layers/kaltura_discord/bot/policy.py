@@ -8,7 +8,12 @@ from kaltura_discord.discord.interaction import Interaction, InteractionType
 from kaltura_discord.discord.router import UserFacingError
 
 # Buttons act on behalf of a command: the command's switch governs them too.
-COMPONENT_COMMANDS = {"meeting-join": "kaltura-join", "meeting-end": "kaltura-end", "meetings-page": "kaltura-list"}
+COMPONENT_COMMANDS = {
+    "meeting-join": "kaltura-join",
+    "meeting-share": "kaltura-join",
+    "meeting-end": "kaltura-end",
+    "meetings-page": "kaltura-list",
+}
 
 
 def command_for(interaction: Interaction) -> str | None:

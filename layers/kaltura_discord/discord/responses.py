@@ -16,7 +16,6 @@ NO_MENTIONS: dict[str, Any] = {"parse": []}
 MAX_CONTENT_LENGTH = 2000
 MAX_AUTOCOMPLETE_CHOICES = 25
 MAX_CHOICE_NAME_LENGTH = 100
-_MARKDOWN_CHARACTERS = frozenset("\\*_~`|>#[]")
 
 
 class CallbackType:
@@ -171,9 +170,3 @@ def text_input(
             "max_length": max_length,
         }
     )
-
-
-def escape_markdown(text: str) -> str:
-    """Escape Discord markdown and neutralise mention syntax in untrusted text."""
-    escaped = "".join("\\" + ch if ch in _MARKDOWN_CHARACTERS else ch for ch in text)
-    return escaped.replace("@", "@\u200b").replace("<", "<\u200b")

@@ -66,6 +66,9 @@ class DiscordRest:
     def create_message(self, channel_id: str, body: dict[str, Any], deadline: float | None = None) -> dict[str, Any]:
         return self._request("POST", f"/channels/{channel_id}/messages", body, deadline=deadline, bot=True)
 
+    def get_channel(self, channel_id: str, deadline: float | None = None) -> dict[str, Any]:
+        return self._request("GET", f"/channels/{channel_id}", None, deadline=deadline, bot=True)
+
     def edit_message(
         self, channel_id: str, message_id: str, body: dict[str, Any], deadline: float | None = None
     ) -> dict[str, Any]:

@@ -4,7 +4,8 @@ It serves the routes this project calls, under any ``/api/vN`` prefix:
 
 - ``PATCH /webhooks/{app}/{token}/messages/@original`` and ``.../messages/{id}``, ``POST /webhooks/{app}/{token}``
   (interaction follow-ups; no bot token needed, as on Discord);
-- ``POST /channels/{id}/messages`` and ``PATCH /channels/{id}/messages/{message}`` (bot token required);
+- ``GET /channels/{id}`` (channels registered with :meth:`DiscordStandIn.add_channel`), ``POST
+  /channels/{id}/messages`` and ``PATCH /channels/{id}/messages/{message}`` (bot token required);
 - ``GET``/``PUT /applications/{app}/commands`` and ``/applications/{app}/guilds/{guild}/commands``
   (bot token required).
 
@@ -28,6 +29,7 @@ _PREFIX = re.compile(r"^/api(?:/v\d+)?")
 _WEBHOOK_ORIGINAL = re.compile(r"^/webhooks/(?P<app>\d+)/(?P<token>[^/]+)/messages/(?P<message>@original|\d+)$")
 _WEBHOOK = re.compile(r"^/webhooks/(?P<app>\d+)/(?P<token>[^/]+)$")
 _CHANNEL_MESSAGES = re.compile(r"^/channels/(?P<channel>\d+)/messages(?:/(?P<message>\d+))?$")
+_CHANNEL = re.compile(r"^/channels/(?P<channel>\d+)$")
 _COMMANDS = re.compile(r"^/applications/(?P<app>\d+)(?:/guilds/(?P<guild>\d+))?/commands$")
 
 
@@ -58,6 +60,7 @@ class _State:
     calls: list[RecordedCall] = field(default_factory=list)
     failures: list[_Failure] = field(default_factory=list)
     expired_tokens: set[str] = field(default_factory=set)
+    channels: dict[str, str] = field(default_factory=dict)
     commands: dict[tuple[str, str | None], list[dict[str, Any]]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1_100_000_000_000_000_000))
@@ -104,7 +107,7 @@ class _Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(length) if length else b""
         path = self.path.split("?", 1)[0]
         if path.startswith("/_standin/"):
-            self._control(method, path)
+            self._control(method, path, raw)
             return
         path = _PREFIX.sub("", path)
         try:
@@ -157,6 +160,14 @@ class _Handler(BaseHTTPRequestHandler):
                 return 200, self._message(body, channel_id=match["channel"])
             if method == "PATCH" and isinstance(body, dict) and match["message"] is not None:
                 return 200, {**self._message(body, channel_id=match["channel"]), "id": match["message"]}
+        elif match := _CHANNEL.match(path):
+            if not self._authorized():
+                return 401, {"code": 0, "message": "401: Unauthorized"}
+            guild_id = state.channels.get(match["channel"])
+            if method == "GET" and guild_id is not None:
+                return 200, {"id": match["channel"], "guild_id": guild_id, "type": 0, "name": "general"}
+            if method == "GET":
+                return 404, {"code": 10003, "message": "Unknown Channel"}
         elif match := _COMMANDS.match(path):
             if not self._authorized():
                 return 401, {"code": 0, "message": "401: Unauthorized"}
@@ -227,11 +238,16 @@ class _Handler(BaseHTTPRequestHandler):
             stored["guild_id"] = key[1]
         return stored
 
-    def _control(self, method: str, path: str) -> None:
+    def _control(self, method: str, path: str, raw: bytes) -> None:
         state = self.server.state
         if path == "/_standin/calls" and method == "GET":
             with state.lock:
                 self._send(200, [call.as_dict() for call in state.calls])
+        elif path == "/_standin/channels" and method == "POST":
+            body = json.loads(raw or b"{}")
+            with state.lock:
+                state.channels[str(body["id"])] = str(body["guild_id"])
+            self._send(204, None)
         elif path == "/_standin/calls" and method == "DELETE":
             with state.lock:
                 state.calls.clear()
@@ -309,6 +325,11 @@ class DiscordStandIn:
             "X-RateLimit-Scope": "user",
         }
         self.fail_next(pattern, 429, body, headers, times)
+
+    def add_channel(self, channel_id: str, guild_id: str) -> None:
+        """Make ``GET /channels/{channel_id}`` answer with this guild (also ``POST /_standin/channels``)."""
+        with self._state.lock:
+            self._state.channels[channel_id] = guild_id
 
     def expire_token(self, token: str) -> None:
         with self._state.lock:

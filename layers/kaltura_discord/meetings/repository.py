@@ -8,6 +8,7 @@ from typing import Any, get_args
 
 from kaltura_discord.meetings.model import Meeting, MeetingAlreadyEnded, MeetingNotFound, MeetingStatus
 from kaltura_discord.storage import dynamodb
+from kaltura_discord.text import escape_markdown
 
 ENDED_RETENTION_SECONDS = 90 * 24 * 3600
 FAILED_RETENTION_SECONDS = 7 * 24 * 3600
@@ -83,18 +84,25 @@ class MeetingRepository(dynamodb.TableAdapter):
         return self.put_if_absent(_to_item(meeting))
 
     def activate(self, meeting: Meeting, room_id: str) -> Meeting:
-        self.client.update_item(
-            TableName=self.table,
-            Key=_key(meeting.guild_id, meeting.meeting_id),
-            UpdateExpression="SET #status = :active, room_id = :room",
-            ConditionExpression="#status = :creating",
-            ExpressionAttributeNames={"#status": "status"},
-            ExpressionAttributeValues={
-                ":active": {"S": "active"},
-                ":creating": {"S": "creating"},
-                ":room": {"S": room_id},
-            },
-        )
+        """``creating``/``failed`` -> ``active`` with its room; a concurrent activation returns the winner."""
+        try:
+            self.client.update_item(
+                TableName=self.table,
+                Key=_key(meeting.guild_id, meeting.meeting_id),
+                UpdateExpression="SET #status = :active, room_id = :room REMOVE failure, expires_at",
+                ConditionExpression="#status IN (:creating, :failed)",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={
+                    ":active": {"S": "active"},
+                    ":creating": {"S": "creating"},
+                    ":failed": {"S": "failed"},
+                    ":room": {"S": room_id},
+                },
+            )
+        except Exception as exc:
+            if not dynamodb.is_conditional_check_failure(exc):
+                raise
+            return self.get(meeting.guild_id, meeting.meeting_id)
         return meeting.with_changes(status="active", room_id=room_id)
 
     def mark_failed(self, meeting: Meeting, reason: str) -> None:
@@ -146,7 +154,7 @@ class MeetingRepository(dynamodb.TableAdapter):
                 raise
             current = self.get(guild_id, meeting_id)
             if current.status == "ended":
-                raise MeetingAlreadyEnded(f"**{current.title}** has already ended.") from None
+                raise MeetingAlreadyEnded(f"**{escape_markdown(current.title)}** has already ended.") from None
             raise MeetingNotFound("That meeting is not running.") from None
         return _from_item(result["Attributes"])
 

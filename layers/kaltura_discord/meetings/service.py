@@ -23,6 +23,7 @@ from kaltura_discord.meetings.model import (
     meeting_id_for,
 )
 from kaltura_discord.meetings.repository import MeetingRepository
+from kaltura_discord.text import escape_markdown
 
 log = get_logger(__name__)
 
@@ -120,9 +121,16 @@ class MeetingService:
             existing = self.repository.get(guild_id, meeting.meeting_id)
             if existing.is_active or existing.status == "ended":
                 return existing
-            if existing.status == "failed":
-                raise MeetingBackendUnavailable("Starting this meeting failed earlier. Please run the command again.")
             meeting = existing
+            # An earlier attempt may have created the room and lost the answer: never add a second one.
+            try:
+                found = self.rooms.find_room_by_reference(meeting.meeting_id)
+            except RoomGatewayError:
+                raise MeetingBackendUnavailable(
+                    "Kaltura did not answer in time, so the meeting was not started. Please try again in a minute."
+                ) from None
+            if found is not None:
+                return self.repository.activate(meeting, found)
         try:
             room_id = self.rooms.create_room(
                 request.title,
@@ -170,7 +178,9 @@ class MeetingService:
         """A personal link, minted now: admin role for the host and for moderators/admins, viewer otherwise."""
         meeting = self.get(guild_id, meeting_id)
         if not meeting.is_active or meeting.room_id is None:
-            raise MeetingAlreadyEnded(f"**{meeting.title}** has ended, so it can't be joined any more.")
+            raise MeetingAlreadyEnded(
+                f"**{escape_markdown(meeting.title)}** has ended, so it can't be joined any more."
+            )
         first, last = split_name(member.display_name)
         try:
             url = self.rooms.join_url(
@@ -194,7 +204,7 @@ class MeetingService:
 
     def check_can_end(self, meeting: Meeting, member: Member) -> None:
         if meeting.status == "ended":
-            raise MeetingAlreadyEnded(f"**{meeting.title}** has already ended.")
+            raise MeetingAlreadyEnded(f"**{escape_markdown(meeting.title)}** has already ended.")
         if not self.is_moderator(meeting, member):
             raise MeetingPermissionDenied(
                 "Only the meeting's host or a Kaltura moderator or admin of this server can end it."

@@ -149,3 +149,56 @@ def test_join_link_is_minted_locally_even_when_kaltura_is_down(
     fields = sandbox.inspect_ks(url.rsplit("/ks/", 1)[1]).fields
     assert fields["entryId"] == service.repository.get(GUILD_ID, meeting_id).room_id
     assert sandbox.calls == {}
+
+
+def _wait_for_room(sandbox: KalturaSandbox, reference: str) -> None:
+    """The hung add is served after its hang; poll (bounded) until the room exists."""
+    import threading
+
+    pause = threading.Event()
+    for _ in range(100):
+        if any(room.get("referenceId") == reference for room in sandbox.rooms):
+            return
+        pause.wait(0.05)
+    raise AssertionError("the delayed room never appeared")
+
+
+def test_retry_after_a_lost_answer_adopts_the_late_room_instead_of_adding_another(
+    service: MeetingService, sandbox: KalturaSandbox
+) -> None:
+    from kaltura_discord.meetings.model import MeetingBackendUnavailable, MeetingRequest
+    from kaltura_discord.meetings.service import Member
+
+    request, host = MeetingRequest.parse("meeting", "Late room"), Member("1000000000000000300", "Host", "viewer")
+    sandbox.hang_next(seconds=0.5, service="room_room", action="add")
+    with pytest.raises(MeetingBackendUnavailable):
+        service.start(GUILD_ID, "77", request, host, template_room_id=None)
+    meeting_id = meeting_id_for("77")
+    assert service.repository.get(GUILD_ID, meeting_id).status == "failed"
+    _wait_for_room(sandbox, meeting_id)
+
+    retried = service.start(GUILD_ID, "77", request, host, template_room_id=None)
+    assert retried.status == "active"
+    assert retried.room_id == next(r["id"] for r in sandbox.rooms if r["referenceId"] == meeting_id)
+    assert sandbox.call_count("room_room", "add") == 1
+    assert service.list_active(GUILD_ID)[0].meeting_id == meeting_id
+
+
+def test_retry_of_a_failed_start_whose_room_never_appeared_creates_it(
+    service: MeetingService, sandbox: KalturaSandbox
+) -> None:
+    from kaltura_discord.meetings.model import Meeting, MeetingRequest
+    from kaltura_discord.meetings.service import Member
+
+    meeting_id = meeting_id_for("78")
+    crashed = Meeting(GUILD_ID, meeting_id, "Crashed", "meeting", "1000000000000000300", "Host", 1.0)
+    assert service.repository.create(crashed)
+    retried = service.start(
+        GUILD_ID,
+        "78",
+        MeetingRequest.parse("meeting", "Crashed"),
+        Member(crashed.host_id, "Host", "viewer"),
+        template_room_id=None,
+    )
+    assert retried.status == "active" and retried.room_id is not None
+    assert sandbox.call_count("room_room", "add") == 1

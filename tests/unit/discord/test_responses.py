@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from kaltura_discord.discord import responses
+from kaltura_discord.text import escape_markdown
 
 pytestmark = pytest.mark.unit
 
@@ -63,4 +64,9 @@ def test_button_needs_exactly_one_target() -> None:
     [("@everyone hi", "@everyone"), ("<@&123> ping", "<@&"), ("**bold** `code`", "**"), ("@here", "@here")],
 )
 def test_escape_markdown_neutralises_markup_and_mentions(raw: str, must_not_contain: str) -> None:
-    assert must_not_contain not in responses.escape_markdown(raw)
+    assert must_not_contain not in escape_markdown(raw)
+
+
+def test_escape_markdown_neutralises_masked_links() -> None:
+    escaped = escape_markdown("[Re-join here](https://phish.example)")
+    assert "[Re-join here](" not in escaped

@@ -42,7 +42,7 @@ from kaltura_discord.api.versions.v1.schemas import (
     MeetingView,
 )
 from kaltura_discord.auth.tokens import MAX_TOKEN_LENGTH, ApiClaims
-from kaltura_discord.meetings.model import MeetingBackendUnavailable, MeetingError, MeetingRequest
+from kaltura_discord.meetings.model import MeetingError, MeetingRequest
 
 if TYPE_CHECKING:
     from kaltura_discord.config.model import GuildConfig
@@ -344,7 +344,8 @@ async def open_join_link(token: Annotated[str, Path(min_length=1, max_length=MAX
             kaf_host=config.kaltura.kaf_host(settings.required("KALTURA_PARTNER_ID")),
             ttl=config.kaltura.join_link_ttl_seconds,
         )
-    except MeetingBackendUnavailable:
+    except BaseException:
+        # Nothing was handed out: the link stays usable (an outage, a settings read that failed...).
         uses.release(claims.token_id)
         raise
     return RedirectResponse(url, status_code=302, headers={"Referrer-Policy": "no-referrer"})
