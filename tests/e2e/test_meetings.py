@@ -128,7 +128,10 @@ def test_bad_title_is_refused_before_any_work(stack: RunningStack) -> None:
 
 def test_share_posts_public_message_without_mentions(stack: RunningStack) -> None:
     meeting_id = meeting_id_of(start(stack, "@here Share me")["edit"])
-    shared = stack.post(interaction(3, {"custom_id": f"meeting-share:{meeting_id}", "component_type": 2})).json()
-    assert shared["type"] == 4 and "flags" not in shared["data"]
-    assert shared["data"]["allowed_mentions"] == {"parse": []}
-    assert "@here" not in shared["data"]["content"]
+    pressed = interaction(3, {"custom_id": f"meeting-share:{meeting_id}", "component_type": 2})
+    assert stack.post(pressed).json() == {"type": 5}
+    [shared] = stack.wait_for_calls(pressed["token"])
+    assert shared["method"] == "PATCH" and "flags" not in shared["body"]
+    assert shared["body"]["allowed_mentions"] == {"parse": []}
+    assert "@here" not in shared["body"]["content"]
+    assert shared["body"]["components"][0]["components"][0]["custom_id"] == f"meeting-join:{meeting_id}"

@@ -32,6 +32,7 @@ JOB_HANDLERS: dict[str, str] = {
     "meeting_start": "kaltura_discord.bot.meetings:run_start",
     "meeting_join": "kaltura_discord.bot.meetings:run_join",
     "meeting_end": "kaltura_discord.bot.meetings:run_end",
+    "meeting_share": "kaltura_discord.bot.meetings:run_share",
 }
 
 

@@ -237,11 +237,7 @@ def share_button(interaction: Interaction) -> InteractionResponse:
     meeting = _domain(lambda: service().get(guild_id, interaction.custom_id_parts[-1]))
     if not meeting.is_active:
         raise UserFacingError(f"**{escape_markdown(meeting.title)}** has ended, so there is nothing to share.")
-    rendered = render_for(get_config(guild_id), "share", share_values(meeting, interaction.display_name))
-    join = responses.action_row(
-        responses.button("Join", custom_id=f"{JOIN}:{meeting.meeting_id}", style=ButtonStyle.SUCCESS)
-    )
-    return responses.message(rendered.content, components=[join], allowed_mentions=rendered.allowed_mentions)
+    return defer(interaction, "meeting_share", {"meeting_id": meeting.meeting_id}, ephemeral=False)
 
 
 # ---- worker jobs ----------------------------------------------------------------------------------------
@@ -357,3 +353,23 @@ def run_end(job: Job, discord: DiscordRest) -> dict[str, Any] | None:
     if via == "button":
         return None
     return responses.message_body(f"Ended **{escape_markdown(meeting.title)}**.")
+
+
+def run_share(job: Job, discord: DiscordRest) -> dict[str, Any] | None:
+    """The public Share message from the server's template, then the ``meeting_shared`` notification."""
+    guild_id = job.guild_id or ""
+    config = get_config(guild_id)
+    try:
+        meeting = service().get(guild_id, str(job.payload.get("meeting_id", "")))
+    except MeetingError as exc:
+        _report_privately(job, discord, str(exc))
+        return None
+    values = share_values(meeting, job.display_name)
+    rendered = render_for(config, "share", values)
+    join = responses.action_row(
+        responses.button("Join", custom_id=f"{JOIN}:{meeting.meeting_id}", style=ButtonStyle.SUCCESS)
+    )
+    body = responses.message_body(rendered.content, components=[join], allowed_mentions=rendered.allowed_mentions)
+    discord.edit_original(job.token, body, deadline=job.deadline)
+    notify(config, guild_id, "meeting_shared", values, discord)
+    return None
