@@ -11,8 +11,6 @@ import sys
 os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 sys.modules.setdefault("pydantic.v1", None)  # type: ignore[arg-type]
 
-from mangum import Mangum  # noqa: E402
+from kaltura_discord.api.lambda_adapter import make_lambda_handler  # noqa: E402
 
-from kaltura_discord.api.app import create_app  # noqa: E402
-
-handler = Mangum(create_app(), lifespan="off")
+handler = make_lambda_handler()

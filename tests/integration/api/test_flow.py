@@ -7,9 +7,9 @@ import time
 from collections.abc import Callable
 
 import pytest
-from mangum import Mangum
 
 from kaltura_discord.api.app import create_app
+from kaltura_discord.api.lambda_adapter import LambdaHandler, make_lambda_handler
 from kaltura_discord.config import ConfigService, ConfigStore, DynamoConfigTable
 from kaltura_discord.kaltura import parse_ks
 from kaltura_discord.local.kaltura_sandbox import KalturaSandbox
@@ -23,12 +23,12 @@ Mint = Callable[..., str]
 
 
 @pytest.fixture(scope="module")
-def handler() -> Mangum:
-    return Mangum(create_app(), lifespan="off")
+def handler() -> LambdaHandler:
+    return make_lambda_handler(create_app())
 
 
 @pytest.fixture
-def client(handler: Mangum, api_backends: str) -> LambdaClient:
+def client(handler: LambdaHandler, api_backends: str) -> LambdaClient:
     return LambdaClient(handler)
 
 

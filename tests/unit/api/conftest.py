@@ -6,10 +6,10 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from fastapi import FastAPI
-from mangum import Mangum
 
 from kaltura_discord.api.app import create_app
 from kaltura_discord.api.backends import set_backends
+from kaltura_discord.api.lambda_adapter import LambdaHandler, make_lambda_handler
 from kaltura_discord.auth.keys import clear_keyring
 from kaltura_discord.auth.tokens import mint_api_token, parse_scopes
 from tests.unit.api.client import LambdaClient
@@ -41,12 +41,12 @@ def app() -> FastAPI:
 
 
 @pytest.fixture(scope="session")
-def handler(app: FastAPI) -> Mangum:
-    return Mangum(app, lifespan="off")
+def handler(app: FastAPI) -> LambdaHandler:
+    return make_lambda_handler(app)
 
 
 @pytest.fixture
-def client(handler: Mangum, memory: MemoryBackends) -> LambdaClient:
+def client(handler: LambdaHandler, memory: MemoryBackends) -> LambdaClient:
     return LambdaClient(handler)
 
 

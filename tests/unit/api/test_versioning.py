@@ -10,11 +10,11 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from mangum import Mangum
 
 from kaltura_discord.api.app import create_app
 from kaltura_discord.api.deprecation import Deprecation, deprecated
 from kaltura_discord.api.errors import ApiError
+from kaltura_discord.api.lambda_adapter import make_lambda_handler
 from kaltura_discord.api.routing import ApiVersion, discover_versions
 from kaltura_discord.api.versions import v1
 from tests.unit.api.client import LambdaClient
@@ -56,7 +56,7 @@ def anything() -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def versioned() -> LambdaClient:
-    return LambdaClient(Mangum(create_app([v1.VERSION, V8, V9]), lifespan="off"))
+    return LambdaClient(make_lambda_handler(create_app([v1.VERSION, V8, V9])))
 
 
 def test_a_deprecated_route_says_so_and_keeps_working(versioned: LambdaClient) -> None:
