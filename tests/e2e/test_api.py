@@ -90,3 +90,32 @@ def test_only_server_managers_get_tokens(stack: RunningStack) -> None:
     data = answer["data"]
     assert isinstance(data, dict)
     assert "Manage Server" in str(data["content"]) and "```" not in str(data["content"])
+
+
+def test_meetings_changed_over_http_are_announced_in_discord(stack: RunningStack) -> None:
+    from tests.e2e.test_config import register_channel
+    from tests.e2e.test_meetings import meeting_id_of, start
+
+    guild, channel = "1000000000000000444", "1000000000000000445"
+    register_channel(stack, channel, guild)
+    for key, value in (("notifications.channel_id", channel), ("notifications.enabled", "on")):
+        options = [{"name": "key", "type": 3, "value": key}, {"name": "value", "type": 3, "value": value}]
+        sub = [{"name": "set", "type": 1, "options": options}]
+        assert "Saved" in str(
+            stack.post(command("kaltura-config", sub, permissions=MANAGE_GUILD, guild_id=guild)).json()
+        )
+    options = [{"name": "scopes", "type": 3, "value": "meetings:read meetings:write"}]
+    minted = stack.post(command("kaltura-token", options, user_id=ADMIN, guild_id=guild, permissions=MANAGE_GUILD))
+    auth = {"Authorization": f"Bearer {token_of(minted.json())}"}
+    api = stack.state["api_base_url"]
+
+    created = stack.http.post(f"{api}/meetings", json={"type": "webinar", "title": "HTTP webinar"}, headers=auth)
+    assert created.status_code == 201
+    posts = stack.wait_for(lambda c: c["method"] == "POST" and c["path"] == f"/channels/{channel}/messages")
+    assert any("HTTP webinar" in p["body"]["content"] for p in posts)
+
+    meeting_id = meeting_id_of(start(stack, "Started in Discord", user=ADMIN, guild=guild)["edit"])
+    ended = stack.http.delete(f"{api}/meetings/{meeting_id}", headers=auth)
+    assert ended.status_code == 200 and ended.json()["data"]["status"] == "ended"
+    edits = stack.wait_for(lambda c: c["method"] == "PATCH" and c["path"].startswith("/channels/"), count=1)
+    assert any(e["body"]["embeds"][0]["title"] == "Started in Discord" and not e["body"]["components"] for e in edits)

@@ -277,6 +277,28 @@ def notify(config: GuildConfig, guild_id: str, kind: str, values: dict[str, str]
         log.warning("notification failed", extra={**context, "error": str(exc)})
 
 
+def announce_started(config: GuildConfig, meeting: Meeting, started_by: str, discord: DiscordRest) -> None:
+    """What Discord hears when a meeting starts, whether by command or over the REST API."""
+    notify(config, meeting.guild_id, "meeting_started", share_values(meeting, started_by), discord)
+
+
+def announce_ended(
+    config: GuildConfig, meeting: Meeting, ended_by: str, discord: DiscordRest, *, update_message: bool = True
+) -> None:
+    """Show the meeting's message as ended and post the notification; failures are logged, never raised."""
+    if update_message and meeting.channel_id and meeting.message_id:
+        try:
+            discord.edit_message(meeting.channel_id, meeting.message_id, meeting_message(meeting))
+        except Exception as exc:
+            log.warning(
+                "could not update the meeting's message", extra={"meeting_id": meeting.meeting_id, "error": str(exc)}
+            )
+    values = {**share_values(meeting, ended_by), "ended_by": ended_by}
+    duration = max(0, int((meeting.ended_at or meeting.created_at) - meeting.created_at))
+    values["duration"] = f"{duration // 60} min"
+    notify(config, meeting.guild_id, "meeting_ended", values, discord)
+
+
 def run_start(job: Job, discord: DiscordRest) -> None:
     guild_id = job.guild_id or ""
     config = get_config(guild_id)
@@ -297,8 +319,7 @@ def run_start(job: Job, discord: DiscordRest) -> None:
     message = discord.edit_original(job.token, meeting_message(meeting), deadline=job.deadline)
     if isinstance(message.get("id"), str):
         service().repository.set_message(meeting, str(message.get("channel_id") or job.channel_id), message["id"])
-    values = share_values(meeting, job.display_name)
-    notify(config, guild_id, "meeting_started", values, discord)
+    announce_started(config, meeting, job.display_name, discord)
 
 
 def run_join(job: Job, discord: DiscordRest) -> dict[str, Any]:
@@ -336,20 +357,9 @@ def run_end(job: Job, discord: DiscordRest) -> dict[str, Any] | None:
             discord.followup(job.token, responses.message_body(str(exc), ephemeral=True), deadline=job.deadline)
             return None
         return responses.message_body(str(exc))
-    ended_message = meeting_message(meeting)
-    values = {**share_values(meeting, job.display_name), "ended_by": job.display_name}
-    duration = max(0, int((meeting.ended_at or meeting.created_at) - meeting.created_at))
-    values["duration"] = f"{duration // 60} min"
     if via == "button":
-        discord.edit_original(job.token, ended_message, deadline=job.deadline)
-    elif meeting.channel_id and meeting.message_id:
-        try:
-            discord.edit_message(meeting.channel_id, meeting.message_id, ended_message)
-        except DiscordError as exc:
-            log.warning(
-                "could not update the meeting's message", extra={"meeting_id": meeting.meeting_id, "error": str(exc)}
-            )
-    notify(config, guild_id, "meeting_ended", values, discord)
+        discord.edit_original(job.token, meeting_message(meeting), deadline=job.deadline)
+    announce_ended(config, meeting, job.display_name, discord, update_message=via != "button")
     if via == "button":
         return None
     return responses.message_body(f"Ended **{escape_markdown(meeting.title)}**.")

@@ -15,6 +15,7 @@ import datetime as dt
 import hashlib
 import json
 import secrets
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import Body, Header, Path, Query, Request
@@ -42,6 +43,7 @@ from kaltura_discord.api.versions.v1.schemas import (
     MeetingView,
 )
 from kaltura_discord.auth.tokens import MAX_TOKEN_LENGTH, ApiClaims
+from kaltura_discord.logs import get_logger
 from kaltura_discord.meetings.model import MeetingError, MeetingRequest
 
 if TYPE_CHECKING:
@@ -49,6 +51,7 @@ if TYPE_CHECKING:
     from kaltura_discord.meetings.service import Member
 
 VERSION = ApiVersion(1, SEMVER)
+log = get_logger(__name__)
 
 MAX_PATCH_DEPTH = 8
 _DESCRIPTIONS = {
@@ -250,12 +253,25 @@ def _start_once(
     return response
 
 
+def _announce(tell: Callable[[Any, Any], None]) -> None:
+    """Meetings changed over HTTP are announced in Discord as they are from commands: the same notifications,
+    and the meeting's message shows it ended. Discord being unreachable never fails the request."""
+    try:
+        from kaltura_discord.bot import meetings as bot
+        from kaltura_discord.discord.rest import get_rest
+
+        tell(bot, get_rest())
+    except Exception as exc:
+        log.warning("could not tell Discord about a meeting change", extra={"error": str(exc)})
+
+
 def _start(claims: ApiClaims, config: GuildConfig, request: MeetingRequest, request_id: str) -> JSONResponse:
     """The request id makes MeetingService.start idempotent: the same id never creates a second room."""
     template_room_id = getattr(config.kaltura.template_room_ids, request.type) or None
     meeting = backends().meetings.start(
         claims.guild_id, request_id, request, _member(config, claims), template_room_id=template_room_id
     )
+    _announce(lambda bot, discord: bot.announce_started(config, meeting, claims.display_name, discord))
     location = f"{VERSION.prefix}/meetings/{meeting.meeting_id}"
     return _ok(MeetingResponse(version=SEMVER, data=MeetingView.of(meeting)), 201, {"Location": location})
 
@@ -270,6 +286,7 @@ async def end_meeting(claims: Writer, meeting_id: MeetingId) -> JSONResponse:
     config = _guild_config(claims)
     _allowed(config, claims, "kaltura-end")
     meeting = backends().meetings.end(claims.guild_id, meeting_id, _member(config, claims), config.kaltura.end_action)
+    _announce(lambda bot, discord: bot.announce_ended(config, meeting, claims.display_name, discord))
     return _ok(MeetingResponse(version=SEMVER, data=MeetingView.of(meeting)))
 
 
