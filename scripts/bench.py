@@ -102,7 +102,7 @@ def _peak_rss_mb() -> float:
 
 def _memory_config() -> Any:
     from kaltura_discord.config import ConfigService, ConfigStore, set_config_service
-    from tests.unit.config.fakes import MemoryConfigTable
+    from tests.support.fakes import MemoryConfigTable
 
     table = MemoryConfigTable()
     service = ConfigService(ConfigStore(table), ttl_seconds=60)

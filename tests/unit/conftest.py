@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from kaltura_discord.config import ConfigService, ConfigStore, set_config_service
-from tests.unit.config.fakes import MemoryConfigTable
+from tests.support.fakes import MemoryConfigTable
 
 
 @pytest.fixture(autouse=True)

@@ -10,24 +10,8 @@ from kaltura_discord.api.backends import set_backends
 from kaltura_discord.auth.keys import clear_keyring
 from kaltura_discord.auth.tokens import mint_api_token, parse_scopes
 from kaltura_discord.config import set_config_service
-from kaltura_discord.kaltura import reset_client
 from kaltura_discord.local.kaltura_sandbox import KalturaSandbox
 from tests.unit.auth.support import ALL_SCOPES, GUILD, KEYS_JSON, USER
-
-PARTNER, SECRET = 3456789, "integration-api-admin-secret-0123"
-
-
-@pytest.fixture
-def sandbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[KalturaSandbox]:
-    server = KalturaSandbox(partner_id=PARTNER, admin_secret=SECRET).start()
-    monkeypatch.setenv("KALTURA_SERVICE_URL", server.url)
-    monkeypatch.setenv("KALTURA_PARTNER_ID", str(PARTNER))
-    monkeypatch.setenv("KALTURA_ADMIN_SECRET", SECRET)
-    monkeypatch.delenv("KALTURA_APP_TOKEN_ID", raising=False)
-    reset_client()
-    yield server
-    reset_client()
-    server.stop()
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from kaltura_discord.api.lambda_adapter import LambdaHandler, make_lambda_handle
 from kaltura_discord.config import ConfigService, ConfigStore, DynamoConfigTable
 from kaltura_discord.kaltura import parse_ks
 from kaltura_discord.local.kaltura_sandbox import KalturaSandbox
-from tests.integration.api.conftest import SECRET
+from tests.integration.conftest import SANDBOX_SECRET
 from tests.unit.api.client import LambdaClient
 from tests.unit.auth.support import GUILD, OTHER_USER, USER
 
@@ -48,7 +48,7 @@ def test_start_join_once_and_end(client: LambdaClient, mint: Mint, sandbox: Kalt
     assert opened.status == 302
     location = opened.headers["location"]
     assert location.startswith(f"https://{sandbox.partner_id}.kaf.kaltura.com/hosted/index/view-entry/ks/")
-    ks = parse_ks(location.rsplit("/ks/", 1)[1], SECRET)
+    ks = parse_ks(location.rsplit("/ks/", 1)[1], SANDBOX_SECRET)
     assert (ks.fields["userId"], ks.fields["role"], ks.fields["entryId"]) == (
         f"discord-{OTHER_USER}",
         "viewerRole",

@@ -23,19 +23,6 @@ from tests.support.interactions import GUILD_ID, command
 
 pytestmark = pytest.mark.integration
 
-PARTNER, SECRET = 7654321, "integration-admin-secret-0123456"
-
-
-@pytest.fixture
-def sandbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[KalturaSandbox]:
-    server = KalturaSandbox(partner_id=PARTNER, admin_secret=SECRET).start()
-    monkeypatch.setenv("KALTURA_SERVICE_URL", server.url)
-    monkeypatch.setenv("KALTURA_PARTNER_ID", str(PARTNER))
-    monkeypatch.setenv("KALTURA_ADMIN_SECRET", SECRET)
-    monkeypatch.delenv("KALTURA_APP_TOKEN_ID", raising=False)
-    yield server
-    server.stop()
-
 
 @pytest.fixture
 def service(table_name: str, sandbox: KalturaSandbox) -> Iterator[MeetingService]:
@@ -117,7 +104,7 @@ def test_kaltura_refusal_removes_the_record(
     service: MeetingService, sandbox: KalturaSandbox, discord: DiscordStandIn, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from kaltura_discord.config import ConfigService, ConfigStore
-    from tests.unit.config.fakes import MemoryConfigTable
+    from tests.support.fakes import MemoryConfigTable
 
     table = MemoryConfigTable()
     table.put(GUILD_ID, {"kaltura": {"template_room_ids": {"webinar": "0_missing1"}}}, 1)

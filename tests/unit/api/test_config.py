@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from kaltura_discord.config import config_service
+from tests.support.fakes import MemoryConfigTable
 from tests.unit.api.client import LambdaClient
 from tests.unit.auth.support import GUILD, USER
-from tests.unit.config.fakes import MemoryConfigTable
 
 pytestmark = pytest.mark.unit
 

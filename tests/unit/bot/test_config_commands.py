@@ -9,8 +9,8 @@ import pytest
 from kaltura_discord.bot.dispatch import handle_interaction
 from kaltura_discord.config import get_config
 from kaltura_discord.discord.interaction import Interaction
+from tests.support.fakes import MemoryConfigTable
 from tests.support.interactions import GUILD_ID, MANAGE_GUILD, command, interaction
-from tests.unit.config.fakes import MemoryConfigTable
 
 pytestmark = pytest.mark.unit
 ADMINISTRATOR = 1 << 3

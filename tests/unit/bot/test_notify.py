@@ -8,8 +8,8 @@ import pytest
 
 from kaltura_discord.bot.meetings import notify
 from kaltura_discord.config import get_config
+from tests.support.fakes import MemoryConfigTable
 from tests.support.interactions import GUILD_ID
-from tests.unit.config.fakes import MemoryConfigTable
 
 pytestmark = pytest.mark.unit
 CHANNEL = "1000000000000000666"

@@ -16,7 +16,7 @@ from kaltura_discord.config import (
     set_config_service,
 )
 from kaltura_discord.config.store import StoredOverrides
-from tests.unit.config.fakes import ACTOR, GUILD, OTHER_GUILD, ROLE_A, FakeClock, MemoryConfigTable
+from tests.support.fakes import ACTOR, GUILD, OTHER_GUILD, ROLE_A, FakeClock, MemoryConfigTable
 
 pytestmark = pytest.mark.unit
 

@@ -8,7 +8,7 @@ from kaltura_discord.config import ConfigValidationError, effective_config, get_
 from kaltura_discord.config.keys import settable_keys, spec_for, suggest_keys, suggest_values
 from kaltura_discord.config.merge import flatten, set_path
 from kaltura_discord.config.model import CONFIGURABLE_COMMANDS
-from tests.unit.config.fakes import ROLE_A, ROLE_B
+from tests.support.fakes import ROLE_A, ROLE_B
 
 pytestmark = pytest.mark.unit
 

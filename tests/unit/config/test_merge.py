@@ -14,7 +14,7 @@ from kaltura_discord.config.merge import (
     remove_path,
     set_path,
 )
-from tests.unit.config.fakes import CHANNEL, ROLE_A, ROLE_B
+from tests.support.fakes import CHANNEL, ROLE_A, ROLE_B
 
 pytestmark = pytest.mark.unit
 

@@ -11,7 +11,7 @@ import pytest
 
 from kaltura_discord.config import ConfigConflict, ConfigStore, ConfigValidationError
 from kaltura_discord.config import store as store_module
-from tests.unit.config.fakes import ACTOR, CHANNEL, GUILD, ROLE_A, ROLE_B, MemoryConfigTable
+from tests.support.fakes import ACTOR, CHANNEL, GUILD, ROLE_A, ROLE_B, MemoryConfigTable
 
 pytestmark = pytest.mark.unit
 

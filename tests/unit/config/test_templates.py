@@ -19,7 +19,7 @@ from kaltura_discord.config.templates import (
     render_template,
     validate_template,
 )
-from tests.unit.config.fakes import CHANNEL, ROLE_A, ROLE_B
+from tests.support.fakes import CHANNEL, ROLE_A, ROLE_B
 
 pytestmark = pytest.mark.unit
 

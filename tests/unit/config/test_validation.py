@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from kaltura_discord.config import ConfigError, ConfigValidationError, effective_config, get_defaults
-from tests.unit.config.fakes import CHANNEL, ROLE_A, ROLE_B
+from tests.support.fakes import CHANNEL, ROLE_A, ROLE_B
 
 pytestmark = pytest.mark.unit
 

@@ -1,4 +1,4 @@
-"""In-memory stand-ins for the config store's table and for the monotonic clock."""
+"""In-memory stand-ins shared by tests and the benchmark: the config store's table and a monotonic clock."""
 
 from __future__ import annotations
 
