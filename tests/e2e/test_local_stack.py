@@ -56,6 +56,7 @@ def test_deferred_status_is_edited_through_the_discord_standin(stack: RunningSta
     assert edit["method"] == "PATCH"
     assert edit["path"].endswith(f"/webhooks/{stack.state['application_id']}/{payload['token']}/messages/@original")
     assert "Storage (DynamoDB): ok" in edit["body"]["content"]
+    assert "Kaltura: ok" in edit["body"]["content"]
 
 
 def test_status_refused_without_manage_server(stack: RunningStack) -> None:

@@ -1,8 +1,9 @@
-"""``/kaltura-status``: a deferred health check of the bot's storage (and Kaltura, once configured)."""
+"""``/kaltura-status``: a deferred health check of the bot's storage and its Kaltura account."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from kaltura_discord import __version__
@@ -21,18 +22,28 @@ def kaltura_status(interaction: Interaction) -> InteractionResponse:
     return defer(interaction, "status", ephemeral=True)
 
 
-def _check(name: str, probe: Any) -> str:
+def _check(name: str, probe: Callable[[], None]) -> str:
+    """One line per dependency; the error's code or type is shown, never its text (it may carry a session)."""
     started = time.perf_counter()
     try:
         probe()
     except Exception as exc:
-        return f"\u274c {name}: unreachable ({type(exc).__name__})"
+        reason = getattr(exc, "code", None) or type(exc).__name__
+        return f"\u274c {name}: unreachable ({reason})"
     return f"\u2705 {name}: ok ({(time.perf_counter() - started) * 1000:.0f} ms)"
 
 
-def run_status(_job: Job, _discord: DiscordRest) -> dict[str, Any]:
-    def storage() -> None:
-        dynamodb.get_client().describe_table(TableName=dynamodb.table_name())
+def _storage() -> None:
+    dynamodb.get_client().describe_table(TableName=dynamodb.table_name())
 
-    lines = [f"**kaltura-discord {__version__}**", _check("Storage (DynamoDB)", storage)]
+
+def _kaltura() -> None:
+    """A session and one cheap read: proves the credentials, the service URL and the room plugin."""
+    from kaltura_discord.kaltura import KalturaRooms, Pager
+
+    KalturaRooms().list_rooms(pager=Pager(page_size=1))
+
+
+def run_status(_job: Job, _discord: DiscordRest) -> dict[str, Any]:
+    lines = [f"**kaltura-discord {__version__}**", _check("Storage (DynamoDB)", _storage), _check("Kaltura", _kaltura)]
     return responses.message_body("\n".join(lines))

@@ -12,6 +12,7 @@ from kaltura_discord.bot.jobs import Job
 from kaltura_discord.bot.worker import Worker
 from kaltura_discord.discord.interaction import Interaction
 from kaltura_discord.local.discord_standin import DiscordStandIn
+from kaltura_discord.local.kaltura_sandbox import KalturaSandbox
 from kaltura_discord.storage.jobs import JobLedger
 from tests.support.interactions import MANAGE_GUILD, command
 
@@ -101,3 +102,16 @@ def test_defer_hands_the_job_to_the_dispatcher() -> None:
     assert response.to_dict() == {"type": 5, "data": {"flags": 64}}
     assert submitted[0].interaction_id == interaction.id and submitted[0].payload == {"x": 1}
     assert abs(submitted[0].created_at - time.time()) < 5
+
+
+def test_status_reports_kaltura_reachability(table_name: str, discord: DiscordStandIn, sandbox: KalturaSandbox) -> None:
+    healthy = status_job()
+    Worker().run(healthy.to_dict())
+    assert "Kaltura: ok" in edits(discord, healthy)[0].body["content"]
+    assert sandbox.call_count("room_room", "list") == 1
+
+    sandbox.fail_next(10, status=503)
+    down = status_job()
+    Worker().run(down.to_dict())
+    content = edits(discord, down)[0].body["content"]
+    assert "Kaltura: unreachable" in content and "Storage (DynamoDB): ok" in content
