@@ -53,10 +53,6 @@ class InteractionResponse:
             object.__setattr__(self, "_json", json.dumps(self.to_dict(), separators=(",", ":")))
         return self._json  # type: ignore[return-value]
 
-    @property
-    def is_deferred(self) -> bool:
-        return self.type in (CallbackType.DEFERRED_CHANNEL_MESSAGE, CallbackType.DEFERRED_UPDATE_MESSAGE)
-
 
 def truncate(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "\u2026"

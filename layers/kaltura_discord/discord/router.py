@@ -54,10 +54,6 @@ class Router:
     def modal(self, prefix: str, handler: HandlerRef) -> None:
         self._modals[prefix] = handler
 
-    @property
-    def command_names(self) -> frozenset[str]:
-        return frozenset(name for name, _ in self._commands)
-
     def find(self, interaction: Interaction) -> Handler:
         kind = interaction.type
         ref: HandlerRef | None

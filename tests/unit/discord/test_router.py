@@ -87,3 +87,12 @@ def test_member_permissions_honour_administrator() -> None:
     nobody = Interaction(interaction(permissions=1 << 10))
     assert admin.has_permission(1 << 5) and manager.has_permission(1 << 5)
     assert not nobody.has_permission(1 << 5)
+
+
+def test_modal_submit_values_by_custom_id() -> None:
+    rows = [
+        {"type": 1, "components": [{"type": 4, "custom_id": "title", "value": "Retro"}]},
+        {"type": 1, "components": [{"type": 4, "custom_id": "notes", "value": None}]},
+    ]
+    submitted = Interaction(interaction(5, {"custom_id": "feedback:1", "components": rows}))
+    assert submitted.modal_values() == {"title": "Retro", "notes": ""}
