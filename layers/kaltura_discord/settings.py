@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -54,6 +55,36 @@ def discord_api_base_url() -> str:
 
 def kaltura_service_url() -> str:
     return (optional("KALTURA_SERVICE_URL") or DEFAULT_KALTURA_SERVICE_URL).rstrip("/")
+
+
+_HOST = re.compile(r"^[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?(?::[0-9]{1,5})?$")
+_LOOPBACK = re.compile(r"^http://(?:127\.0\.0\.1|localhost)(?::[0-9]{1,5})?$")
+
+
+def configured_public_base_url() -> str | None:
+    """``PUBLIC_BASE_URL``: where people reach this deployment's REST API when it has a custom domain (a template
+    parameter; ``make run`` sets its own loopback URL). Read at start, so a malformed value stops the function."""
+    configured = optional("PUBLIC_BASE_URL")
+    if configured is None:
+        return None
+    url = configured.rstrip("/")
+    scheme, _, host = url.partition("://")
+    if not ((scheme == "https" and _HOST.fullmatch(host.lower())) or _LOOPBACK.fullmatch(url)):
+        raise ConfigurationError(
+            f"PUBLIC_BASE_URL must be https://host[:port] (or http://127.0.0.1:port locally), got {configured!r}"
+        )
+    return url
+
+
+def public_base_url(domain_name: str | None, configured: str | None = None) -> str | None:
+    """Where join links point: ``configured`` (``PUBLIC_BASE_URL``) when set, else ``https://{domain_name}``,
+    ``domain_name`` being the ``requestContext.domainName`` API Gateway put in the event: it names the API the
+    request reached, so a forged ``Host`` header cannot choose it. None when neither is known."""
+    if configured:
+        return configured
+    if domain_name and _HOST.fullmatch(domain_name.lower()):
+        return f"https://{domain_name.lower()}"
+    return None
 
 
 class _SecretStore:

@@ -2,8 +2,10 @@
 
 - **API tokens** (audience ``kaltura-discord-api``): minted by ``/kaltura-token`` for the member who ran it,
   scoped to that guild and to a set of scopes, valid 1-720 hours.
-- **Join tokens** (audience ``kaltura-discord-join``): minted by ``POST /v1/meetings/{id}/join``, valid a few
-  minutes, carrying a ``jti`` that the API records so the link works once.
+- **Join tokens** (audience ``kaltura-discord-join``): minted for one member and one meeting by ``/kaltura-join``,
+  the Join button and ``POST /v1/meetings/{id}/join``, valid for the server's ``kaltura.join_link_ttl_seconds``,
+  carrying a ``jti`` that the API records so the link works once. They carry no Kaltura session: that is minted
+  when the link is opened (``GET /v1/join/{token}``).
 
 The verifier takes the algorithm from here, never from the token's header, and the key from the ``kid`` header
 among the configured keys only. Different audiences keep one kind from being used as the other. Tokens are
@@ -38,7 +40,8 @@ _ROLES: Final = ("viewer", "moderator", "admin")
 HOUR: Final = 3600
 DEFAULT_API_LIFETIME_SECONDS: Final = 24 * HOUR
 MAX_API_LIFETIME_SECONDS: Final = 720 * HOUR
-JOIN_LIFETIME_SECONDS: Final = 300
+JOIN_LIFETIME_SECONDS: Final = 900
+MAX_JOIN_LIFETIME_SECONDS: Final = 86400
 LEEWAY_SECONDS: Final = 30
 MAX_TOKEN_LENGTH: Final = 8192
 MAX_NAME_LENGTH: Final = 100
@@ -174,9 +177,9 @@ def mint_join_token(
     now: float | None = None,
     keyring: KeyRing | None = None,
 ) -> IssuedToken:
-    """Short-lived: the link it makes is meant to be opened at once, and used once."""
-    if not 1 <= lifetime_seconds <= JOIN_LIFETIME_SECONDS:
-        raise ValueError(f"a join token lives 1 to {JOIN_LIFETIME_SECONDS} seconds")
+    """For one member, one meeting, one use; it lives as long as the server's join links do."""
+    if not 1 <= lifetime_seconds <= MAX_JOIN_LIFETIME_SECONDS:
+        raise ValueError(f"a join token lives 1 to {MAX_JOIN_LIFETIME_SECONDS} seconds")
     issued = int(time.time() if now is None else now)
     token_id = secrets.token_hex(16)
     claims = {
@@ -269,7 +272,7 @@ def verify_api_token(token: str, *, keyring: KeyRing | None = None) -> ApiClaims
 def verify_join_token(token: str, *, keyring: KeyRing | None = None) -> JoinClaims:
     """The claims of a valid join token (its single use is checked by the caller, against the ledger)."""
     claims = _decode(token, JOIN_AUDIENCE, _JOIN_CLAIMS, keyring)
-    expires = _lifetime(claims, JOIN_LIFETIME_SECONDS)
+    expires = _lifetime(claims, MAX_JOIN_LIFETIME_SECONDS)
     role = _text(claims, "role")
     if role not in _ROLES:
         raise _invalid()

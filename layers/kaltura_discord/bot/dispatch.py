@@ -77,6 +77,6 @@ def _with_deprecation_notice(interaction: Interaction, response: InteractionResp
     )
 
 
-def dispatch(payload: dict[str, Any]) -> str:
+def dispatch(payload: dict[str, Any], public_base_url: str | None = None) -> str:
     """The response body for a verified, parsed interaction."""
-    return handle_interaction(Interaction(payload)).to_json()
+    return handle_interaction(Interaction(payload, public_base_url)).to_json()

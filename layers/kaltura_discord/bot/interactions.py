@@ -24,9 +24,16 @@ def _bad_request(reason: str) -> dict[str, Any]:
 
 
 class InteractionsApp:
-    def __init__(self, public_key_hex: str, dispatch: Callable[[dict[str, Any]], str] | None = None) -> None:
+    def __init__(
+        self,
+        public_key_hex: str,
+        dispatch: Callable[[dict[str, Any], str | None], str] | None = None,
+        *,
+        public_base_url: str | None = None,
+    ) -> None:
         self._verifier = SignatureVerifier(public_key_hex)
         self._dispatch = dispatch
+        self._public_base_url = public_base_url
 
     def handle(self, event: dict[str, Any], _context: Any = None) -> dict[str, Any]:
         try:
@@ -53,17 +60,20 @@ class InteractionsApp:
             from kaltura_discord.bot.dispatch import dispatch
 
             self._dispatch = dispatch
-        return lambda_response(200, self._dispatch(payload))
+        base_url = settings.public_base_url(request.domain_name, self._public_base_url)
+        return lambda_response(200, self._dispatch(payload, base_url))
 
 
 _app: InteractionsApp | None = None
 
 
 def get_app() -> InteractionsApp:
-    """The container's app; reading DISCORD_PUBLIC_KEY here makes a missing key fail at start."""
+    """The container's app; reading DISCORD_PUBLIC_KEY (and PUBLIC_BASE_URL) here makes a bad setting fail at start."""
     global _app  # noqa: PLW0603 - one per container
     if _app is None:
-        _app = InteractionsApp(settings.required("DISCORD_PUBLIC_KEY"))
+        _app = InteractionsApp(
+            settings.required("DISCORD_PUBLIC_KEY"), public_base_url=settings.configured_public_base_url()
+        )
     return _app
 
 

@@ -30,7 +30,6 @@ INTERACTION_TOKEN_LIFETIME_SECONDS = 15 * 60
 JOB_HANDLERS: dict[str, str] = {
     "status": "kaltura_discord.bot.status:run_status",
     "meeting_start": "kaltura_discord.bot.meetings:run_start",
-    "meeting_join": "kaltura_discord.bot.meetings:run_join",
     "meeting_end": "kaltura_discord.bot.meetings:run_end",
     "meeting_share": "kaltura_discord.bot.meetings:run_share",
 }

@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from kaltura_discord import settings
 from kaltura_discord.bot.jobs import Job, defer
 from kaltura_discord.config import get_config, render_for
 from kaltura_discord.config.model import GuildConfig
@@ -164,17 +163,56 @@ def kaltura_start(interaction: Interaction) -> InteractionResponse:
     return defer(interaction, "meeting_start", payload, ephemeral=False)
 
 
-def kaltura_join(interaction: Interaction) -> InteractionResponse:
-    _guild(interaction)
-    meeting_id = interaction.option_str("meeting").strip().lower()
+def join_link_message(meeting: Meeting, url: str, lifetime_seconds: int) -> InteractionResponse:
+    """The personal link, shown only to the person: a link button when the URL fits Discord's 512 characters."""
+    minutes = max(1, lifetime_seconds // 60)
+    text = (
+        f"Your personal link to **{escape_markdown(meeting.title)}**. It opens once, within {minutes} min; "
+        "don't share it: it signs you in as you."
+    )
+    if len(url) <= 512:
+        row = responses.action_row(responses.button("Open meeting", url=url))
+        return responses.message(text, components=[row], ephemeral=True)
+    return responses.message(f"{text}\n<{url}>", ephemeral=True)
+
+
+def _join(interaction: Interaction, meeting_id: str) -> InteractionResponse:
+    """A link to this deployment's single-use redirect (``/v1/join/{token}``), answered at once: no Kaltura call
+    happens until the person opens it, and nothing in the message is a Kaltura session."""
+    from kaltura_discord.auth.join_links import issue_join_link
+
+    guild_id = _guild(interaction)
     if not meeting_id:
         raise UserFacingError("Pick a meeting from the list.")
-    return defer(interaction, "meeting_join", {"meeting_id": meeting_id}, ephemeral=True)
+    config = get_config(guild_id)
+    meeting = _domain(lambda: service().live(guild_id, meeting_id))
+    base_url = interaction.public_base_url
+    if base_url is None:
+        log.error("no public base URL for join links", extra={"interaction_id": interaction.id})
+        raise UserFacingError(
+            "Join links are not available on this deployment yet (its public address is unknown). "
+            "Tell a server admin: the bot's operator needs to set PUBLIC_BASE_URL."
+        )
+    member = _interaction_member(interaction, config)
+    lifetime = config.kaltura.join_link_ttl_seconds
+    link = issue_join_link(
+        base_url,
+        guild_id=guild_id,
+        user_id=member.user_id,
+        meeting_id=meeting.meeting_id,
+        display_name=member.display_name,
+        role=member.role,
+        lifetime_seconds=lifetime,
+    )
+    return join_link_message(meeting, link.url, lifetime)
+
+
+def kaltura_join(interaction: Interaction) -> InteractionResponse:
+    return _join(interaction, interaction.option_str("meeting").strip().lower())
 
 
 def join_button(interaction: Interaction) -> InteractionResponse:
-    _guild(interaction)
-    return defer(interaction, "meeting_join", {"meeting_id": interaction.custom_id_parts[-1]}, ephemeral=True)
+    return _join(interaction, interaction.custom_id_parts[-1])
 
 
 def meeting_autocomplete(interaction: Interaction) -> InteractionResponse:
@@ -320,28 +358,6 @@ def run_start(job: Job, discord: DiscordRest) -> None:
     if isinstance(message.get("id"), str):
         service().repository.set_message(meeting, str(message.get("channel_id") or job.channel_id), message["id"])
     announce_started(config, meeting, job.display_name, discord)
-
-
-def run_join(job: Job, discord: DiscordRest) -> dict[str, Any]:
-    guild_id = job.guild_id or ""
-    config = get_config(guild_id)
-    kaf_host = config.kaltura.kaf_host(settings.required("KALTURA_PARTNER_ID"))
-    ttl = config.kaltura.join_link_ttl_seconds
-    try:
-        meeting, url = service().join_url(
-            guild_id, str(job.payload.get("meeting_id", "")), _job_member(job, config), kaf_host=kaf_host, ttl=ttl
-        )
-    except MeetingError as exc:
-        return responses.message_body(str(exc))
-    minutes = max(1, ttl // 60)
-    text = (
-        f"Your personal link to **{escape_markdown(meeting.title)}** (valid for {minutes} min, "
-        "don't share it: it signs you in as you):"
-    )
-    if len(url) <= 512:
-        row = responses.action_row(responses.button("Open meeting", url=url))
-        return responses.message_body(text, components=[row])
-    return responses.message_body(f"{text}\n{url}")
 
 
 def run_end(job: Job, discord: DiscordRest) -> dict[str, Any] | None:

@@ -17,20 +17,27 @@ class HttpRequest:
     """A plain slotted class rather than a dataclass: ``dataclasses`` imports ``inspect`` (~10 ms of PING's
     cold start)."""
 
-    __slots__ = ("body", "headers", "method", "path")
+    __slots__ = ("body", "domain_name", "headers", "method", "path")
 
-    def __init__(self, method: str, path: str, headers: dict[str, str], body: bytes) -> None:
+    def __init__(
+        self, method: str, path: str, headers: dict[str, str], body: bytes, domain_name: str | None = None
+    ) -> None:
         self.method = method
         self.path = path
         self.headers = headers
         self.body = body
+        self.domain_name = domain_name
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name)
 
 
 def from_lambda_event(event: dict[str, Any]) -> HttpRequest:
-    """Header names are lower-cased; the body is the exact bytes received (base64 decoded when flagged)."""
+    """Header names are lower-cased; the body is the exact bytes received (base64 decoded when flagged).
+
+    ``domain_name`` is API Gateway's ``requestContext.domainName`` (set by API Gateway, never from a header).
+    """
+    domain = (event.get("requestContext") or {}).get("domainName")
     if event.get("version") == "2.0":
         http = event.get("requestContext", {}).get("http", {})
         method, path = http.get("method", ""), event.get("rawPath", "")
@@ -48,7 +55,7 @@ def from_lambda_event(event: dict[str, Any]) -> HttpRequest:
         body = raw_body
     else:
         body = raw_body.encode("utf-8", "surrogateescape")
-    return HttpRequest(str(method).upper(), str(path), headers, body)
+    return HttpRequest(str(method).upper(), str(path), headers, body, str(domain) if domain else None)
 
 
 def lambda_response(status: int, body: str, headers: dict[str, str] | None = None) -> dict[str, Any]:

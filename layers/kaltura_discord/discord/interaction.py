@@ -22,10 +22,12 @@ _SUBCOMMAND, _SUBCOMMAND_GROUP = 1, 2
 class Interaction:
     """Wraps the payload Discord POSTs (see receiving-and-responding.mdx); never mutated."""
 
-    __slots__ = ("_focused", "_path", "_values", "raw")
+    __slots__ = ("_focused", "_path", "_values", "public_base_url", "raw")
 
-    def __init__(self, raw: dict[str, Any]) -> None:
+    def __init__(self, raw: dict[str, Any], public_base_url: str | None = None) -> None:
         self.raw = raw
+        self.public_base_url = public_base_url
+        """Where this deployment's REST API is reached (join links), from the event that carried the interaction."""
         self._path: tuple[str, ...] | None = None
         self._values: dict[str, Any] = {}
         self._focused: str | None = None
@@ -88,12 +90,14 @@ class Interaction:
 
     @property
     def permissions(self) -> int:
-        """The member's computed permissions in this channel, as Discord sent them (0 when absent)."""
+        """The member's computed permissions in this channel, as Discord sent them: a bitfield as a decimal string.
+
+        Anything else (absent, negative such as ``"-1"``, not a number) counts as no permission at all, never as
+        every bit set.
+        """
         raw = self.member.get("permissions")
-        try:
-            return int(raw) if raw is not None else 0
-        except (TypeError, ValueError):
-            return 0
+        text = str(raw) if isinstance(raw, (str, int)) and not isinstance(raw, bool) else ""
+        return int(text) if text.isascii() and text.isdigit() else 0
 
     def has_permission(self, flag: int) -> bool:
         perms = self.permissions

@@ -31,6 +31,8 @@ from kaltura_discord.kaltura.ks import (
     sanitize_value,
 )
 from kaltura_discord.kaltura.rooms import (
+    LIVE_ROOM_STATUSES,
+    EntryStatus,
     KalturaRooms,
     Pager,
     Room,
@@ -42,9 +44,11 @@ from kaltura_discord.kaltura.rooms import (
 )
 
 __all__ = [
+    "LIVE_ROOM_STATUSES",
     "AdminSecret",
     "AppToken",
     "Credentials",
+    "EntryStatus",
     "InvalidKs",
     "KalturaClient",
     "KalturaError",

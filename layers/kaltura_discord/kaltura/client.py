@@ -186,9 +186,8 @@ class KalturaClient:
         """A USER KS for one person (join links).
 
         With the admin secret it is generated locally. In app-token mode it comes from ``apptoken.startSession``
-        on the separate USER token (``user_token``), and is handed out only if Kaltura's answer shows a USER
-        session for exactly this person carrying every requested privilege: a token that forces its own type,
-        user or privileges would otherwise turn a join link into something else.
+        on the separate USER token (``user_token``), and is handed out only if Kaltura's answer is a USER session
+        for exactly this person, room and role that cannot call the API (:func:`_check_user_session`).
         """
         if not isinstance(privileges, Privileges):
             raise TypeError("privileges must be a Privileges (values sanitised), not a raw string")
@@ -378,19 +377,39 @@ def _ks_of(result: Any, name: str) -> str:
     return ks
 
 
+JOIN_CHECKED_PRIVILEGES = ("entryId", "role")
+"""The privileges of a join session that decide what the person can do: they must come back as asked."""
+
+
 def _check_user_session(info: Mapping[str, Any], user_id: str, privileges: Privileges) -> None:
+    """What matters in ``apptoken.startSession``'s answer for a join session, not an exact echo of the request.
+
+    The server drops requested privileges whose name is a server privilege (``actionslimit`` among them), puts
+    the token's own privileges first and prefixes ``sessionid:{id},apptoken:{id}``
+    (``kSessionUtils::retrieveAllowedAppSessionPrivileges``). So check: a USER session, for this person, in this
+    room with this role, and ``actionslimit`` <= 0 (set on the USER app token itself: the session must be useless
+    as an API credential). A token that fixes its own user, room or role fails here instead of handing a member
+    someone else's seat.
+    """
     problems = []
     if info.get("sessionType") != SessionType.USER:
         problems.append(f"session type {info.get('sessionType')!r} instead of USER (0)")
     if info.get("userId") != user_id:
-        problems.append("another user id")
+        problems.append("another user id (the token fixes sessionUserId)")
     granted = privilege_fields(str(info.get("privileges") or ""))
-    problems += [f"privilege {key} not as asked" for key, value in privileges.items if granted.get(key) != value]
+    problems += [
+        f"{key} not as asked (the token fixes it)"
+        for key in JOIN_CHECKED_PRIVILEGES
+        if privileges.get(key) is not None and granted.get(key) != privileges.get(key)
+    ]
+    limit = granted.get("actionslimit", "")
+    if not limit.lstrip("-").isdigit() or int(limit) > 0:
+        problems.append("no actionslimit:-1 (add sessionPrivileges 'actionslimit:-1' to the USER app token)")
     if problems:
         raise KalturaError(
             "USER_SESSION_REJECTED",
-            "the user app token overrode the join session (" + "; ".join(problems) + "): it must be a USER token "
-            "with no fixed user id or privileges",
+            "the USER app token gave the wrong join session (" + "; ".join(problems) + "): create it as "
+            "docs/kaltura.md says (sessionType 0, no sessionUserId, sessionPrivileges 'actionslimit:-1')",
         )
 
 

@@ -21,8 +21,24 @@ if TYPE_CHECKING:
 
 SERVICE = "room_room"
 MAX_PAGE_SIZE = 500
-JOIN_KS_EXPIRY = 4 * 3600
+JOIN_KS_EXPIRY = 60
+"""Kaltura's KAF guide: a KS handed to KAF should expire within 60 seconds, so it is minted as the person opens
+the link (``GET /v1/join/{token}``), never ahead of time."""
 ENTRY_ID_NOT_FOUND = "ENTRY_ID_NOT_FOUND"
+
+
+class EntryStatus(IntEnum):
+    """``KalturaEntryStatus``; ``room_room.add`` stores a room as NO_CONTENT (plugins/room/services/RoomService.php)."""
+
+    READY = 2
+    DELETED = 3
+    NO_CONTENT = 7
+
+
+LIVE_ROOM_STATUSES: tuple[EntryStatus, ...] = (EntryStatus.READY, EntryStatus.NO_CONTENT)
+"""What every room list asks for. Without a status filter (or ``idEqual``) the server forces ``statusEqual=READY``
+(api_v3/lib/types/entry/filters/KalturaBaseEntryFilter.php ``setDefaultStatus``) and a new room is never found."""
+_STATUS_FILTERS = frozenset({"statusEqual", "statusIn", "statusNotEqual", "statusNotIn"})
 
 
 class RoomType(IntEnum):
@@ -44,6 +60,7 @@ class Room:
     template_room_entry_id: str | None = None
     broadcast_entry_id: str | None = None
     recorded_entry_id: str | None = None
+    status: int | None = None
     created_at: int | None = None
     updated_at: int | None = None
 
@@ -71,6 +88,7 @@ class Room:
             template_room_entry_id=text("templateRoomEntryId"),
             broadcast_entry_id=text("broadcastEntryId"),
             recorded_entry_id=text("recordedEntryId"),
+            status=number("status"),
             created_at=number("createdAt"),
             updated_at=number("updatedAt"),
         )
@@ -188,8 +206,15 @@ class KalturaRooms:
         return Room.from_api(result)
 
     def list_rooms(self, filter: Mapping[str, Any] | None = None, pager: Pager | None = None) -> RoomList:
-        """``filter`` holds ``KalturaRoomEntryFilter`` fields by their Kaltura names (``referenceIdEqual``, ...)."""
-        params: dict[str, Any] = {"filter": {**(filter or {}), "objectType": "KalturaRoomEntryFilter"}}
+        """``filter`` holds ``KalturaRoomEntryFilter`` fields by their Kaltura names (``referenceIdEqual``, ...).
+
+        A filter without a status condition gets ``statusIn`` = :data:`LIVE_ROOM_STATUSES`: the server would
+        otherwise list READY rooms only, and a room that was just added is NO_CONTENT.
+        """
+        conditions = dict(filter or {})
+        if not conditions.keys() & _STATUS_FILTERS:
+            conditions["statusIn"] = ",".join(str(int(status)) for status in LIVE_ROOM_STATUSES)
+        params: dict[str, Any] = {"filter": {**conditions, "objectType": "KalturaRoomEntryFilter"}}
         params["pager"] = (pager or Pager()).to_api()
         result = self.client.call(SERVICE, "list", params, retry=True)
         if not isinstance(result, Mapping):

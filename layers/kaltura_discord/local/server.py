@@ -55,7 +55,11 @@ class AfterResponseDispatcher:
         self._executor.shutdown(wait=True)
 
 
-def lambda_event(method: str, path: str, query: str, headers: dict[str, str], body: bytes) -> dict[str, Any]:
+def lambda_event(
+    method: str, path: str, query: str, headers: dict[str, str], body: bytes, *, domain_name: str | None = None
+) -> dict[str, Any]:
+    """``domain_name`` is what API Gateway puts in ``requestContext.domainName``: the address the server was
+    reached at as its operator configured it, never the request's ``Host`` header."""
     text_body = True
     try:
         decoded = body.decode("utf-8")
@@ -70,6 +74,7 @@ def lambda_event(method: str, path: str, query: str, headers: dict[str, str], bo
         "requestContext": {
             "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1"},
             "stage": "$default",
+            **({"domainName": domain_name} if domain_name else {}),
         },
         "body": decoded if text_body else base64.b64encode(body).decode(),
         "isBase64Encoded": not text_body,
@@ -92,9 +97,13 @@ class LocalServer:
         self.httpd.daemon_threads = True
 
     @property
-    def url(self) -> str:
+    def domain_name(self) -> str:
         host, port = self.httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return f"{host!s}:{port}"
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.domain_name}"
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         server = self
@@ -116,7 +125,9 @@ class LocalServer:
                 if target is None:
                     self._write(404, {"content-type": "application/json"}, b'{"error":"not found"}')
                     return
-                event = lambda_event(self.command, path, query, dict(self.headers.items()), body)
+                event = lambda_event(
+                    self.command, path, query, dict(self.headers.items()), body, domain_name=server.domain_name
+                )
                 try:
                     result = target(event, None)
                 except Exception:

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from kaltura_discord import settings
 from kaltura_discord.local.signing import load_or_create_signing_key, public_key_hex, state_dir
 from kaltura_discord.settings import ConfigurationError
 
@@ -33,6 +34,7 @@ class Stack:
     discord_api_base_url: str = ""
     kaltura_service_url: str = ""
     kaltura_sandbox: bool = False
+    kaltura_session_mode: str = "secret"
     stoppers: list[Callable[[], None]] = field(default_factory=list)
 
     def state(self) -> dict[str, Any]:
@@ -44,6 +46,7 @@ class Stack:
             "application_id": os.environ["DISCORD_APPLICATION_ID"],
             "kaltura_service_url": self.kaltura_service_url,
             "kaltura_sandbox": self.kaltura_sandbox,
+            "kaltura_session_mode": self.kaltura_session_mode,
         }
 
     def stop(self) -> None:
@@ -102,33 +105,65 @@ def start(host: str = "127.0.0.1", port: int = 8787) -> Stack:
     stack.discord_api_base_url = env["DISCORD_API_BASE_URL"]
 
     if not _kaltura_credentials_set():
-        from kaltura_discord.local.kaltura_sandbox import KalturaSandbox
-
-        env["KALTURA_PARTNER_ID"] = SANDBOX_PARTNER_ID
-        env["KALTURA_ADMIN_SECRET"] = SANDBOX_ADMIN_SECRET
-        env.pop("KALTURA_APP_TOKEN_ID", None)
-        sandbox = KalturaSandbox(partner_id=int(SANDBOX_PARTNER_ID), admin_secret=SANDBOX_ADMIN_SECRET).start()
-        stack.stoppers.append(sandbox.stop)
-        env["KALTURA_SERVICE_URL"] = sandbox.url
-        stack.kaltura_sandbox = True
+        _start_sandbox(stack, env)
     stack.kaltura_service_url = env.get("KALTURA_SERVICE_URL", "https://www.kaltura.com")
 
     dispatcher = AfterResponseDispatcher(worker.handler)
     jobs.install_dispatcher(dispatcher)
-    app = InteractionsApp(env["DISCORD_PUBLIC_KEY"])
     if not env.get("JWT_SIGNING_KEYS"):
         from kaltura_discord.auth.keys import load_or_create_dev_keys
 
         env["JWT_SIGNING_KEYS"] = load_or_create_dev_keys(state_dir())
-    routes = {"/interactions": app.handle, "/v1": _api_handler()}
+    routes: dict[str, Any] = {}
     server = LocalServer(routes, dispatcher, host=host, port=port).start_in_thread()
     stack.stoppers.append(server.stop)
     stack.url = server.url
+    env.setdefault("PUBLIC_BASE_URL", server.url)  # join links point at this server
+    app = InteractionsApp(env["DISCORD_PUBLIC_KEY"], public_base_url=settings.configured_public_base_url())
+    routes.update({"/interactions": app.handle, "/v1": _api_handler()})
 
     directory = state_dir()
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "stack.json").write_text(json.dumps(stack.state(), indent=2))
     return stack
+
+
+def _start_sandbox(stack: Stack, env: os._Environ[str]) -> None:
+    """The local Kaltura, in admin-secret mode or (``LOCAL_KALTURA_SESSION_MODE=apptoken``) app-token mode."""
+    from kaltura_discord.local.kaltura_sandbox import KalturaSandbox
+
+    env["KALTURA_PARTNER_ID"] = SANDBOX_PARTNER_ID
+    env["KALTURA_ADMIN_SECRET"] = SANDBOX_ADMIN_SECRET
+    for name in ("KALTURA_APP_TOKEN_ID", "KALTURA_USER_APP_TOKEN_ID"):
+        env.pop(name, None)
+    sandbox = KalturaSandbox(partner_id=int(SANDBOX_PARTNER_ID), admin_secret=SANDBOX_ADMIN_SECRET).start()
+    stack.stoppers.append(sandbox.stop)
+    env["KALTURA_SERVICE_URL"] = sandbox.url
+    stack.kaltura_sandbox = True
+    stack.kaltura_session_mode = env.get("LOCAL_KALTURA_SESSION_MODE", "secret")
+    if stack.kaltura_session_mode == "apptoken":
+        _use_app_tokens(env, sandbox.url)
+    elif stack.kaltura_session_mode != "secret":
+        raise ConfigurationError("LOCAL_KALTURA_SESSION_MODE must be secret or apptoken")
+
+
+def _use_app_tokens(env: os._Environ[str], service_url: str) -> None:
+    """App-token mode against the sandbox, set up as docs/kaltura.md tells a deployer to: the two tokens are made
+    with ``appToken.add`` over HTTP, then the admin secret is taken away so only the tokens can work."""
+    from kaltura_discord.kaltura import AdminSecret, KalturaClient
+    from kaltura_discord.kaltura.app_tokens import create_deployment_tokens
+
+    with KalturaClient(service_url, int(SANDBOX_PARTNER_ID), AdminSecret(SANDBOX_ADMIN_SECRET)) as client:
+        admin, user = create_deployment_tokens(client)
+    env.pop("KALTURA_ADMIN_SECRET", None)
+    env.update(
+        KALTURA_APP_TOKEN_ID=admin.id,
+        KALTURA_APP_TOKEN=admin.token,
+        KALTURA_APP_TOKEN_HASH_TYPE=admin.hash_type,
+        KALTURA_USER_APP_TOKEN_ID=user.id,
+        KALTURA_USER_APP_TOKEN=user.token,
+        KALTURA_USER_APP_TOKEN_HASH_TYPE=user.hash_type,
+    )
 
 
 def _api_handler() -> Callable[[dict[str, Any], Any], dict[str, Any]]:
@@ -167,7 +202,7 @@ def _banner(stack: Stack) -> str:
     ]
     if stack.kaltura_sandbox:
         lines += [
-            f"  Kaltura          : {stack.kaltura_service_url}",
+            f"  Kaltura          : {stack.kaltura_service_url} ({stack.kaltura_session_mode} sessions)",
             "  *** KALTURA SANDBOX: no Kaltura credentials are set, so meetings are simulated locally. ***",
             "  *** Set KALTURA_PARTNER_ID and KALTURA_ADMIN_SECRET (or app-token settings) for real Kaltura. ***",
         ]

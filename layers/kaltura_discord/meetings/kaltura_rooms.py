@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from kaltura_discord.kaltura import KalturaError, KalturaRooms, KalturaUnavailable, Pager, kaf_join_url
-from kaltura_discord.kaltura.ks import join_privileges
+from kaltura_discord.kaltura import KalturaError, KalturaRooms, KalturaUnavailable, Pager
 from kaltura_discord.meetings.service import ENDED_TAG, RoomGatewayError, RoomGatewayUnavailable
 
 
@@ -63,13 +62,16 @@ class KalturaRoomGateway:
             raise _translate(exc) from None
 
     def join_url(
-        self, room_id: str, *, user_id: str, first_name: str, last_name: str, moderator: bool, kaf_host: str, ttl: int
+        self, room_id: str, *, user_id: str, first_name: str, last_name: str, moderator: bool, kaf_host: str
     ) -> str:
-        privileges = join_privileges(
-            user_id=user_id, room_id=room_id, first_name=first_name, last_name=last_name, moderator=moderator
-        )
         try:
-            user_ks = self._rooms.client.user_ks(user_id, privileges, ttl)
+            return self._rooms.join_url(
+                room_id,
+                user_id=user_id,
+                first_name=first_name,
+                last_name=last_name,
+                moderator=moderator,
+                kaf_base_url=kaf_host,
+            )
         except KalturaError as exc:
             raise _translate(exc) from None
-        return kaf_join_url(kaf_host, user_ks)

@@ -63,7 +63,7 @@ class RoomGateway(Protocol):
     def delete_room(self, room_id: str) -> None: ...
 
     def join_url(
-        self, room_id: str, *, user_id: str, first_name: str, last_name: str, moderator: bool, kaf_host: str, ttl: int
+        self, room_id: str, *, user_id: str, first_name: str, last_name: str, moderator: bool, kaf_host: str
     ) -> str: ...
 
 
@@ -172,15 +172,20 @@ class MeetingService:
             raise MeetingNotFound("That meeting is not running.")
         return meeting
 
-    def join_url(
-        self, guild_id: str, meeting_id: str, member: Member, *, kaf_host: str, ttl: int
-    ) -> tuple[Meeting, str]:
-        """A personal link, minted now: admin role for the host and for moderators/admins, viewer otherwise."""
+    def live(self, guild_id: str, meeting_id: str) -> Meeting:
+        """The meeting, if it can be joined now; else a clear "not found" or "has ended"."""
         meeting = self.get(guild_id, meeting_id)
         if not meeting.is_active or meeting.room_id is None:
             raise MeetingAlreadyEnded(
                 f"**{escape_markdown(meeting.title)}** has ended, so it can't be joined any more."
             )
+        return meeting
+
+    def join_url(self, guild_id: str, meeting_id: str, member: Member, *, kaf_host: str) -> tuple[Meeting, str]:
+        """The KAF launch URL, minted as the person opens their join link: the session inside lives seconds
+        (``JOIN_KS_EXPIRY``), the admin role for the host and for moderators/admins, viewer otherwise."""
+        meeting = self.live(guild_id, meeting_id)
+        assert meeting.room_id is not None
         first, last = split_name(member.display_name)
         try:
             url = self.rooms.join_url(
@@ -190,7 +195,6 @@ class MeetingService:
                 last_name=last,
                 moderator=self.is_moderator(meeting, member),
                 kaf_host=kaf_host,
-                ttl=ttl,
             )
         except RoomGatewayError:
             raise MeetingBackendUnavailable(

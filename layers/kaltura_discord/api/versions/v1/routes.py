@@ -19,13 +19,14 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import Body, Header, Path, Query, Request
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
 from kaltura_discord import __version__
 from kaltura_discord.api.backends import backends
-from kaltura_discord.api.errors import ERROR_SCHEMA_REF, ApiError
+from kaltura_discord.api.errors import ERROR_SCHEMA_REF, ApiError, to_api_error
 from kaltura_discord.api.idempotency import key_hash
+from kaltura_discord.api.pages import refusal_page, wants_html
 from kaltura_discord.api.routing import ApiVersion
 from kaltura_discord.api.security import ConfigAdmin, Reader, Writer
 from kaltura_discord.api.versions.v1.schemas import (
@@ -293,34 +294,49 @@ async def end_meeting(claims: Writer, meeting_id: MeetingId) -> JSONResponse:
 # ---- join links -----------------------------------------------------------------------------------------
 
 
+def _public_base_url(request: Request) -> str:
+    """Join links point at this deployment as API Gateway named it (``requestContext.domainName`` of the event),
+    or at ``PUBLIC_BASE_URL``: never at the request's ``Host`` header, which a caller chooses."""
+    from kaltura_discord import settings
+
+    event = request.scope.get("aws.event") or {}
+    domain = (event.get("requestContext") or {}).get("domainName")
+    base = settings.public_base_url(domain if isinstance(domain, str) else None, settings.configured_public_base_url())
+    if base is None:
+        raise ApiError(503, "service_unavailable", "This deployment's public address is unknown (PUBLIC_BASE_URL).")
+    return base
+
+
 @VERSION.post(
     "/meetings/{meeting_id}/join",
     tags=["join"],
     summary="A personal, single-use join link for the token's owner (scope meetings:read)",
+    description="The link is `/v1/join/{token}` on this deployment. It carries no Kaltura session: that is minted "
+    "when the link is opened. It can be opened once, until `expires_at` (the server's "
+    "`kaltura.join_link_ttl_seconds`).",
     responses={
-        200: VERSION.body(JoinLinkResponse, "The link, valid for a few minutes and one use."),
+        200: VERSION.body(JoinLinkResponse, "The link, valid for the server's join-link lifetime and one use."),
         **_errors(401, 403, 404, 409, 422, 503),
     },
 )
 async def create_join_link(claims: Reader, meeting_id: MeetingId, request: Request) -> JSONResponse:
-    from kaltura_discord.auth.tokens import mint_join_token
+    from kaltura_discord.auth.join_links import issue_join_link
 
     config = _guild_config(claims)
     _allowed(config, claims, "kaltura-join")
-    meeting = backends().meetings.get(claims.guild_id, meeting_id)
-    if not meeting.is_active:
-        raise ApiError(409, "meeting_ended", f"{meeting.title} has ended, so it can't be joined any more.")
+    meeting = backends().meetings.live(claims.guild_id, meeting_id)
     member = _member(config, claims)
-    issued = mint_join_token(
+    issued = issue_join_link(
+        _public_base_url(request),
         guild_id=claims.guild_id,
         user_id=member.user_id,
         meeting_id=meeting.meeting_id,
         display_name=member.display_name,
         role=member.role,
+        lifetime_seconds=config.kaltura.join_link_ttl_seconds,
     )
-    url = str(request.url_for("open_join_link", token=issued.token))
     expires_at = dt.datetime.fromtimestamp(issued.expires_at, tz=dt.UTC)
-    link = JoinLink(url=url, expires_at=expires_at, meeting=MeetingView.of(meeting))
+    link = JoinLink(url=issued.url, expires_at=expires_at, meeting=MeetingView.of(meeting))
     return _ok(JoinLinkResponse(version=SEMVER, data=link))
 
 
@@ -331,8 +347,11 @@ async def create_join_link(claims: Reader, meeting_id: MeetingId, request: Reque
     response_class=RedirectResponse,
     tags=["join"],
     summary="Open a join link: redirects once to the meeting, signing its owner in",
-    description="No Authorization header: the path carries a join token. The Kaltura session is minted now, for "
-    "the meeting's join-link lifetime; opening the same link again is refused with 410.",
+    description="No Authorization header: the path carries a join token. The meeting must still be live; the "
+    "Kaltura session is minted now and expires within 60 seconds (Kaltura's KAF guide), with `actionslimit:-1`, "
+    "the room, the person and their role. Opening the same link again is refused with 410. A browser "
+    "(`Accept: text/html`) gets its refusals as a small HTML page saying what to do; API clients get the JSON "
+    "error envelope. Nothing here is cached (`Cache-Control: no-store`).",
     responses={
         302: {
             "description": "To the meeting on Kaltura.",
@@ -341,7 +360,19 @@ async def create_join_link(claims: Reader, meeting_id: MeetingId, request: Reque
         **_errors(401, 404, 409, 410, 422, 503),
     },
 )
-async def open_join_link(token: Annotated[str, Path(min_length=1, max_length=MAX_TOKEN_LENGTH)]) -> RedirectResponse:
+async def open_join_link(
+    token: Annotated[str, Path(min_length=1, max_length=MAX_TOKEN_LENGTH)], request: Request
+) -> Response:
+    try:
+        url = _open_join_link(token)
+    except Exception as exc:
+        if not wants_html(request.headers.get("accept")):
+            raise
+        return refusal_page(to_api_error(exc))
+    return RedirectResponse(url, status_code=302, headers={"Referrer-Policy": "no-referrer"})
+
+
+def _open_join_link(token: str) -> str:
     from kaltura_discord import settings
     from kaltura_discord.auth.tokens import verify_join_token
     from kaltura_discord.config import get_config
@@ -359,13 +390,12 @@ async def open_join_link(token: Annotated[str, Path(min_length=1, max_length=MAX
             claims.meeting_id,
             member,
             kaf_host=config.kaltura.kaf_host(settings.required("KALTURA_PARTNER_ID")),
-            ttl=config.kaltura.join_link_ttl_seconds,
         )
     except BaseException:
         # Nothing was handed out: the link stays usable (an outage, a settings read that failed...).
         uses.release(claims.token_id)
         raise
-    return RedirectResponse(url, status_code=302, headers={"Referrer-Policy": "no-referrer"})
+    return url
 
 
 # ---- configuration --------------------------------------------------------------------------------------
