@@ -47,6 +47,18 @@ class RunningStack:
             self.interactions_url, content=body, headers={"Content-Type": "application/json", **signed}
         )
 
+    @property
+    def sandbox_url(self) -> str:
+        return str(self.state["kaltura_service_url"])
+
+    def sandbox_state(self) -> dict[str, Any]:
+        state: dict[str, Any] = self.http.get(f"{self.sandbox_url}/_sandbox/state").json()
+        return state
+
+    def inject_kaltura_fault(self, kind: str, service: str, action: str, **extra: Any) -> None:
+        body = {"kind": kind, "service": service, "action": action, **extra}
+        assert self.http.post(f"{self.sandbox_url}/_sandbox/faults", json=body).status_code == 201
+
     def discord_calls(self, token: str | None = None) -> list[dict[str, Any]]:
         calls: list[dict[str, Any]] = self.http.get(f"{self.standin_root}/_standin/calls").json()
         return [c for c in calls if token is None or f"/{token}" in c["path"]]
@@ -69,15 +81,14 @@ class RunningStack:
         return found
 
 
-@pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
-    state_dir = tmp_path_factory.mktemp("local-stack")
+def run_stack(state_dir: Path, extra_env: dict[str, str] | None = None) -> Iterator[RunningStack]:
+    """``make run`` as a subprocess with its own state directory and port; stopped with SIGTERM afterwards."""
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("DISCORD_", "KALTURA_", "AWS_ENDPOINT_URL", "TABLE_NAME", "SECRETS_ID"))
+        if not k.startswith(("DISCORD_", "KALTURA_", "AWS_ENDPOINT_URL", "TABLE_NAME", "SECRETS_ID", "PUBLIC_BASE_URL"))
     }
-    env.update(PORT=str(free_port()), LOCAL_STATE_DIR=str(state_dir), PYTHONUNBUFFERED="1")
+    env.update(PORT=str(free_port()), LOCAL_STATE_DIR=str(state_dir), PYTHONUNBUFFERED="1", **(extra_env or {}))
     process = subprocess.Popen(
         [sys.executable, "-m", "kaltura_discord.local.stack"],
         cwd=REPO,
@@ -118,3 +129,15 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     pumping.join(timeout=10)
     assert process.stdout is not None
     process.stdout.close()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    """The local stack as ``make run`` starts it without Kaltura credentials: the sandbox, admin-secret sessions."""
+    yield from run_stack(tmp_path_factory.mktemp("local-stack"))
+
+
+@pytest.fixture(scope="session")
+def apptoken_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    """The local stack in app-token mode: its two tokens made with appToken.add, as docs/kaltura.md says."""
+    yield from run_stack(tmp_path_factory.mktemp("local-stack-apptoken"), {"LOCAL_KALTURA_SESSION_MODE": "apptoken"})

@@ -22,26 +22,29 @@ def kaltura_status(interaction: Interaction) -> InteractionResponse:
     return defer(interaction, "status", ephemeral=True)
 
 
-def _check(name: str, probe: Callable[[], None]) -> str:
+def _check(name: str, probe: Callable[[], str | None]) -> str:
     """One line per dependency; the error's code or type is shown, never its text (it may carry a session)."""
     started = time.perf_counter()
     try:
-        probe()
+        detail = probe()
     except Exception as exc:
         reason = getattr(exc, "code", None) or type(exc).__name__
         return f"\u274c {name}: unreachable ({reason})"
-    return f"\u2705 {name}: ok ({(time.perf_counter() - started) * 1000:.0f} ms)"
+    extra = f", {detail}" if detail else ""
+    return f"\u2705 {name}: ok ({(time.perf_counter() - started) * 1000:.0f} ms{extra})"
 
 
 def _storage() -> None:
     dynamodb.get_client().describe_table(TableName=dynamodb.table_name())
 
 
-def _kaltura() -> None:
-    """A session and one cheap read: proves the credentials, the service URL and the room plugin."""
+def _kaltura() -> str:
+    """A session and one cheap read: proves the credentials, the service URL and the room plugin. The list
+    carries the status filter (as every room list does), so rooms that were just added are counted."""
     from kaltura_discord.kaltura import KalturaRooms, Pager
 
-    KalturaRooms().list_rooms(pager=Pager(page_size=1))
+    found = KalturaRooms().list_rooms(pager=Pager(page_size=1))
+    return f"{found.total_count} rooms on the account"
 
 
 def run_status(_job: Job, _discord: DiscordRest) -> dict[str, Any]:

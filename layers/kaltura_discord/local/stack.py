@@ -47,6 +47,8 @@ class Stack:
             "kaltura_service_url": self.kaltura_service_url,
             "kaltura_sandbox": self.kaltura_sandbox,
             "kaltura_session_mode": self.kaltura_session_mode,
+            "dynamodb_endpoint": os.environ["AWS_ENDPOINT_URL_DYNAMODB"],
+            "table_name": os.environ["TABLE_NAME"],
         }
 
     def stop(self) -> None:

@@ -68,6 +68,12 @@ class FreshServerToken:
 SETTINGS = {"deadline": None, "database": None}
 
 
+@pytest.fixture(autouse=True)
+def _public_address(monkeypatch: pytest.MonkeyPatch) -> None:
+    """In-process (ASGI) there is no API Gateway event to name the deployment: its operator's setting does."""
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://testserver")
+
+
 @schema.parametrize()
 @settings(
     max_examples=EXAMPLES_PER_OPERATION,

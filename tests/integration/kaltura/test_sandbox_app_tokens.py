@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 
 import httpx
@@ -58,10 +59,16 @@ def test_unknown_token(make_client: MakeClient) -> None:
 
 
 def test_token_session_type_wins(sandbox: KalturaSandbox, make_client: MakeClient) -> None:
-    token = sandbox.add_app_token(session_type=0)
+    """The client asks for an ADMIN session; a token fixed to USER gives a USER one, which may not delete a room
+    it does not own (the server's ownership check)."""
+    token = sandbox.add_app_token(session_type=0, session_user_id="someone")
+    rooms = KalturaRooms(make_client(AppToken(id=token.id, token=token.token)))
+    seeded = sandbox.seed_room("the admin's room")
     with pytest.raises(KalturaError) as caught:
-        KalturaRooms(make_client(AppToken(id=token.id, token=token.token))).list_rooms()
-    assert caught.value.code == "SERVICE_FORBIDDEN"
+        rooms.delete_room(seeded)
+    assert caught.value.code == "INVALID_KS" and caught.value.arguments["ERR_DESC"] == "INVALID_TYPE"
+    assert sandbox.inspect_ks(sandbox.requests[-1].params["ks"]).session_type == 0
+    assert sandbox.room(seeded) is not None
 
 
 def test_widget_ks_alone_cannot_manage_rooms(sandbox: KalturaSandbox, client: KalturaClient) -> None:
@@ -82,8 +89,10 @@ def test_app_token_mode_without_user_token_refuses_join_links(sandbox: KalturaSa
 
 
 def test_join_links_from_a_user_token(sandbox: KalturaSandbox, make_client: MakeClient) -> None:
+    """The USER token as docs/kaltura.md says to create it: actionslimit comes from the token, since the server
+    drops it from the request; the person, room and role come from the request."""
     admin = sandbox.add_app_token()
-    user = sandbox.add_app_token(session_type=None, hash_type="SHA512")
+    user = sandbox.add_app_token(session_type=0, hash_type="SHA512", session_privileges="actionslimit:-1")
     client = make_client(AppToken(id=admin.id, token=admin.token), user_token=AppToken(user.id, user.token, "SHA512"))
     rooms = KalturaRooms(client)
     room = rooms.add_room("Standup")
@@ -99,7 +108,10 @@ def test_join_links_from_a_user_token(sandbox: KalturaSandbox, make_client: Make
     assert sandbox.calls == {"apptoken.startSession": 1}
     session = sandbox.inspect_ks(url.rsplit("/", 1)[1])
     assert (session.session_type, session.user_id) == (0, "discord-5")
+    assert session.expiry - time.time() <= 60
     assert session.privileges == {
+        "sessionid": user.id,
+        "apptoken": user.id,
         "actionslimit": "-1",
         "userId": "discord-5",
         "entryId": room.id,
@@ -112,10 +124,14 @@ def test_join_links_from_a_user_token(sandbox: KalturaSandbox, make_client: Make
 @pytest.mark.parametrize(
     "fixed",
     [
-        {"session_type": 2},
-        {"session_type": None, "session_user_id": "shared-user"},
-        {"session_type": None, "session_privileges": "setrole:42"},
+        {"session_type": 2, "session_privileges": "actionslimit:-1"},
+        {"session_type": None, "session_user_id": "shared-user", "session_privileges": "actionslimit:-1"},
+        {"session_type": 0, "session_privileges": "actionslimit:-1,role:viewerRole"},
+        {"session_type": 0, "session_privileges": "actionslimit:-1,entryId:0_another1"},
+        {"session_type": 0},
+        {"session_type": 0, "session_privileges": "actionslimit:5"},
     ],
+    ids=["admin type", "fixed user", "fixed role", "fixed room", "no actionslimit", "positive actionslimit"],
 )
 def test_user_token_that_fixes_the_session_is_refused(
     sandbox: KalturaSandbox, make_client: MakeClient, fixed: dict[str, object]

@@ -128,12 +128,41 @@ def test_join_ks_is_accepted_by_the_partner_and_carries_the_person(
     assert set(session.privileges) == {"actionslimit", "userId", "entryId", "firstName", "lastName", "role"}
 
 
-def test_user_ks_cannot_manage_rooms(sandbox: KalturaSandbox, client: KalturaClient) -> None:
+def test_a_join_ks_is_useless_for_api_calls(sandbox: KalturaSandbox, rooms: KalturaRooms) -> None:
+    """actionslimit:-1 does not mean "unlimited": the server refuses such a KS for every call."""
     room_id = sandbox.seed_room("x")
-    user_ks = client.user_ks("discord-5", build_privileges({"entryId": room_id}))
+    url = rooms.join_url(room_id, user_id="discord-5", first_name="A", last_name="B", moderator=True)
+    join_ks = url.rsplit("/", 1)[1]
+    for service, action, params in (
+        ("room_room", "get", {"roomId": room_id}),
+        ("room_room", "list", {}),
+        ("room_room", "delete", {"roomId": room_id}),
+    ):
+        with pytest.raises(KalturaError) as caught:
+            rooms.client.call(service, action, params, ks=join_ks)
+        assert caught.value.code == "INVALID_ACTIONS_LIMIT"
+    assert sandbox.room(room_id) is not None
+
+
+def test_user_sessions_may_use_rooms_they_own(sandbox: KalturaSandbox, client: KalturaClient) -> None:
+    """deployment/permissions/service.room.room.ini grants room_room to user sessions, with ownership checks."""
+    others = sandbox.seed_room("someone else's")
+    user_ks = client.user_ks("discord-5", build_privileges({"sview": "*"}))
+    mine = client.call("room_room", "add", {"entry": {"objectType": "KalturaRoomEntry", "roomType": 1}}, ks=user_ks)
+    assert (mine["userId"], mine["status"]) == ("discord-5", 7)
+    assert client.call("room_room", "get", {"roomId": others}, ks=user_ks)["id"] == others
+    renamed = {"roomId": mine["id"], "room": {"objectType": "KalturaRoomEntry", "name": "renamed"}}
+    assert client.call("room_room", "update", renamed, ks=user_ks)["name"] == "renamed"
     with pytest.raises(KalturaError) as caught:
-        client.call("room_room", "get", {"roomId": room_id}, ks=user_ks)
-    assert caught.value.code == "SERVICE_FORBIDDEN"
+        client.call("room_room", "delete", {"roomId": others}, ks=user_ks)
+    assert (caught.value.code, caught.value.arguments["ERR_CODE"]) == ("INVALID_KS", "-4")
+    with pytest.raises(KalturaError) as naming:
+        entry = {"objectType": "KalturaRoomEntry", "roomType": 1, "userId": "discord-6"}
+        client.call("room_room", "add", {"entry": entry}, ks=user_ks)
+    assert naming.value.code == "INVALID_KS"
+    editor = client.user_ks("discord-7", build_privileges({"edit": others}))
+    client.call("room_room", "delete", {"roomId": others}, ks=editor)
+    assert sandbox.room(others) is None
 
 
 # --- transport rules ----------------------------------------------------------------------------------------
@@ -181,17 +210,23 @@ def test_fields_the_sandbox_does_not_emulate_are_refused(sandbox: KalturaSandbox
         sandbox, "room_room", "add", {"ks": admin_ks(), "format": 1, "entry": {"roomType": 1, "partnerData": "x"}}
     )
     assert answer.json()["code"] == "SANDBOX_UNSUPPORTED_PROPERTY"
-    listed = raw(sandbox, "room_room", "list", {"ks": admin_ks(), "format": 1, "filter": {"statusIn": "2"}})
+    listed = raw(
+        sandbox, "room_room", "list", {"ks": admin_ks(), "format": 1, "filter": {"categoriesIdsMatchAnd": "2"}}
+    )
     assert listed.json()["code"] == "SANDBOX_UNSUPPORTED_FILTER"
 
 
-def test_read_only_fields_cannot_be_updated(sandbox: KalturaSandbox) -> None:
+@pytest.mark.parametrize("field", ["status", "createdAt", "creatorId", "partnerId"])
+def test_read_only_fields_cannot_be_updated(sandbox: KalturaSandbox, field: str) -> None:
     room_id = sandbox.seed_room("x")
-    answer = raw(
-        sandbox, "room_room", "update", {"ks": admin_ks(), "format": 1, "roomId": room_id, "room": {"roomType": 2}}
+    before = sandbox.room(room_id)
+    body = {"ks": admin_ks(), "format": 1, "roomId": room_id, "room": {field: 2}}
+    answer = raw(sandbox, "room_room", "update", body).json()
+    assert (answer["code"], answer["args"]) == (
+        "PROPERTY_VALIDATION_NOT_UPDATABLE",
+        {"PROP_NAME": f"KalturaRoomEntry::{field}"},
     )
-    assert answer.json()["code"] == "PROPERTY_VALIDATION_NOT_UPDATABLE"
-    assert (sandbox.room(room_id) or {}).get("roomType") == 1
+    assert sandbox.room(room_id) == before
 
 
 @pytest.mark.parametrize(
@@ -221,7 +256,8 @@ def test_expired_admin_ks_is_invalid_and_renewed_only_once(sandbox: KalturaSandb
     assert sandbox.call_count("room_room", "get") == 2
     sent = [r.params["ks"] for r in sandbox.requests]
     assert all(ks not in str(caught.value) + repr(caught.value.arguments) for ks in sent)
-    assert caught.value.arguments["KS"] == "[redacted]"
+    assert caught.value.arguments["KSID"] == "[redacted]"
+    assert caught.value.message.startswith('Invalid KS "[redacted]", Error "-5,EXPIRED"')
 
 
 def test_revoked_admin_session_is_renewed_transparently(sandbox: KalturaSandbox, client: KalturaClient) -> None:

@@ -117,25 +117,31 @@ def test_kaltura_refusal_removes_the_record(
     assert "Kaltura refused" in followup.body["content"] and followup.body["flags"] == 64
 
 
-def test_join_link_is_minted_locally_even_when_kaltura_is_down(
-    service: MeetingService, sandbox: KalturaSandbox, discord: DiscordStandIn
+def test_a_join_link_needs_no_kaltura_call(
+    service: MeetingService, sandbox: KalturaSandbox, discord: DiscordStandIn, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The link points at this deployment's redirect; Kaltura is asked for nothing until it is opened."""
+    from kaltura_discord.auth.keys import clear_keyring
+    from kaltura_discord.auth.tokens import verify_join_token
+    from kaltura_discord.bot.dispatch import handle_interaction
+    from tests.unit.auth.support import KEYS_JSON
+
+    monkeypatch.setenv("JWT_SIGNING_KEYS", KEYS_JSON)
+    clear_keyring()
     job = start_job()
     Worker().run(job.to_dict())
     meeting_id = meeting_id_for(job.interaction_id)
     sandbox.reset_calls()
     sandbox.fail_next(10, status=503)
-    join = Job.for_interaction(
-        "meeting_join",
-        Interaction(command("kaltura-join", [{"name": "meeting", "type": 3, "value": meeting_id}])),
-        {"meeting_id": meeting_id},
-    )
-    Worker().run(join.to_dict())
-    [edit] = calls_for(discord, join)
-    url = edit.body["components"][0]["components"][0]["url"]
-    fields = sandbox.inspect_ks(url.rsplit("/ks/", 1)[1]).fields
-    assert fields["entryId"] == service.repository.get(GUILD_ID, meeting_id).room_id
+    payload = command("kaltura-join", [{"name": "meeting", "type": 3, "value": meeting_id}])
+    answer = handle_interaction(Interaction(payload, "https://bot.example")).to_dict()
+    assert answer["type"] == 4 and answer["data"]["flags"] == 64
+    url = answer["data"]["components"][0]["components"][0]["url"]
+    assert url.startswith("https://bot.example/v1/join/")
+    claims = verify_join_token(url.rsplit("/", 1)[1])
+    assert (claims.meeting_id, claims.guild_id, claims.role) == (meeting_id, GUILD_ID, "viewer")
     assert sandbox.calls == {}
+    clear_keyring()
 
 
 def _wait_for_room(sandbox: KalturaSandbox, reference: str) -> None:

@@ -22,6 +22,12 @@ class Reply:
     def json(self) -> Any:
         return json.loads(self.text)
 
+    def json_or_none(self) -> Any:
+        try:
+            return self.json()
+        except ValueError:
+            return {}
+
     @property
     def error_code(self) -> str:
         return str(self.json()["error"]["code"])

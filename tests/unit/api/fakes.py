@@ -100,11 +100,11 @@ class FakeRooms:
         self.rooms.pop(room_id, None)
 
     def join_url(
-        self, room_id: str, *, user_id: str, first_name: str, last_name: str, moderator: bool, kaf_host: str, ttl: int
+        self, room_id: str, *, user_id: str, first_name: str, last_name: str, moderator: bool, kaf_host: str
     ) -> str:
         if self.unavailable:
             raise RoomGatewayUnavailable("Kaltura did not answer")
-        self.joins.append({"room_id": room_id, "user_id": user_id, "moderator": moderator, "ttl": ttl})
+        self.joins.append({"room_id": room_id, "user_id": user_id, "moderator": moderator})
         return f"https://{kaf_host}/hosted/index/view-entry/ks/ks-for-{user_id}-{len(self.joins)}"
 
 

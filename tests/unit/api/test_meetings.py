@@ -203,8 +203,53 @@ def test_join_links_carry_the_members_role(client: LambdaClient, mint: Mint, mem
 
     client.get(client.post(f"/v1/meetings/{meeting_id}/join", token=host).json()["data"]["url"])
     viewer, hosting = memory.rooms.joins
-    assert (viewer["user_id"], viewer["moderator"], viewer["ttl"]) == (f"discord-{OTHER_USER}", False, 900)
+    assert (viewer["user_id"], viewer["moderator"]) == (f"discord-{OTHER_USER}", False)
     assert (hosting["user_id"], hosting["moderator"]) == (f"discord-{USER}", True)
+
+
+def test_a_link_lives_as_long_as_the_servers_join_links(client: LambdaClient, mint: Mint) -> None:
+    import datetime as dt
+
+    token = mint()
+    meeting_id = start(client, token).json()["data"]["id"]
+    link = client.post(f"/v1/meetings/{meeting_id}/join", token=token).json()["data"]
+    expires = dt.datetime.fromisoformat(link["expires_at"].replace("Z", "+00:00")).timestamp()
+    assert 890 <= expires - dt.datetime.now(dt.UTC).timestamp() <= 900  # kaltura.join_link_ttl_seconds
+
+
+def test_a_forged_host_header_does_not_choose_where_links_point(client: LambdaClient, mint: Mint) -> None:
+    token = mint()
+    meeting_id = start(client, token).json()["data"]["id"]
+    forged = client.post(f"/v1/meetings/{meeting_id}/join", token=token, headers={"host": "evil.example"})
+    assert forged.json()["data"]["url"].startswith("https://api.test/v1/join/")
+
+
+BROWSER = {"accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+
+
+def test_a_browser_is_told_in_a_page_why_a_link_does_not_open(
+    client: LambdaClient, mint: Mint, memory: MemoryBackends
+) -> None:
+    token = mint()
+    meeting_id = start(client, token).json()["data"]["id"]
+    url = client.post(f"/v1/meetings/{meeting_id}/join", token=token).json()["data"]["url"]
+    memory.rooms.unavailable = True
+    down = client.get(url, headers=BROWSER)
+    assert down.status == 503 and down.headers["content-type"].startswith("text/html")
+    assert "<title>" in down.text and '<html lang="en">' in down.text and "try it again" in down.text
+    memory.rooms.unavailable = False
+    assert client.get(url, headers=BROWSER).status == 302
+    used = client.get(url, headers=BROWSER)
+    assert used.status == 410 and "used already" in used.text and "/kaltura-join" in used.text
+    assert used.headers["cache-control"] == "no-store"
+    assert "ks/" not in used.text and "error" not in used.json_or_none()
+    bogus = client.get("/v1/join/not-a-token", headers=BROWSER)
+    assert bogus.status == 401 and "not valid" in bogus.text and "www-authenticate" not in bogus.headers
+    client.delete(f"/v1/meetings/{meeting_id}", token=token)
+    fresh = client.post(f"/v1/meetings/{start(client, token).json()['data']['id']}/join", token=token)
+    assert fresh.status == 200
+    api_client = client.get(url)
+    assert api_client.headers["content-type"].startswith("application/json") and api_client.status == 410
 
 
 def test_join_after_the_end(client: LambdaClient, mint: Mint) -> None:

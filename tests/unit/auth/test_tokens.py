@@ -88,11 +88,26 @@ def test_a_join_token_round_trip_and_bounds() -> None:
     )
     claims = verify_join_token(issued.token, keyring=RING)
     assert (claims.meeting_id, claims.role, claims.token_id) == ("abcdefgh23", "moderator", issued.token_id)
-    assert claims.expires_at - time.time() <= 300
+    assert 890 <= claims.expires_at - time.time() <= 900
     assert jwt.decode(issued.token, options={"verify_signature": False})["aud"] == JOIN_AUDIENCE
+    day = mint_join_token(
+        guild_id=GUILD,
+        user_id=USER,
+        meeting_id="abcdefgh23",
+        display_name="x",
+        role="viewer",
+        lifetime_seconds=86400,
+        keyring=RING,
+    )
+    assert verify_join_token(day.token, keyring=RING).expires_at - time.time() > 86000
     with pytest.raises(ValueError):
         mint_join_token(
-            guild_id=GUILD, user_id=USER, meeting_id="abcdefgh23", display_name="x", role="viewer", lifetime_seconds=301
+            guild_id=GUILD,
+            user_id=USER,
+            meeting_id="abcdefgh23",
+            display_name="x",
+            role="viewer",
+            lifetime_seconds=86401,
         )
 
 
@@ -115,7 +130,7 @@ def test_the_two_kinds_never_stand_in_for_each_other() -> None:
     [
         {"role": "owner"},
         {"mid": "../../etc"},
-        {"exp": int(time.time()) + 3600},
+        {"exp": int(time.time()) + 86400 + 3600},
         {"jti": None},
         {"aud": API_AUDIENCE},
     ],

@@ -308,8 +308,10 @@ def session_info(**overrides: object) -> dict[str, object]:
         "ks": "USER-KS",
         "userId": "discord-7",
         "sessionType": 0,
-        "privileges": str(JOIN),
-        "expiry": int(NOW) + 600,
+        # What apptoken.startSession answers for a USER token made as docs/kaltura.md says: its id twice, its own
+        # actionslimit:-1, then the requested privileges that are not server privileges.
+        "privileges": f"sessionid:user,apptoken:user,actionslimit:-1,{JOIN}",
+        "expiry": int(NOW) + 60,
     }
     info.update(overrides)
     return info
@@ -318,13 +320,23 @@ def session_info(**overrides: object) -> dict[str, object]:
 def test_user_token_mints_a_join_session(fake: FakeKaltura, make_client: MakeClient) -> None:
     fake.reply({"ks": "W1"}, session_info(), session_info(ks="USER-KS-2"))
     client = make_client(AppToken(id="admin", token="x"), user_token=AppToken(id="user", token="y", hash_type="SHA256"))
-    assert client.user_ks("discord-7", JOIN, 600) == "USER-KS"
-    assert client.user_ks("discord-7", JOIN, 600) == "USER-KS-2"
+    assert client.user_ks("discord-7", JOIN, 60) == "USER-KS"
+    assert client.user_ks("discord-7", JOIN, 60) == "USER-KS-2"
     assert fake.paths.count("/api_v3/service/session/action/startWidgetSession") == 1
     start = fake.bodies[1]
-    assert (start["id"], start["type"], start["userId"], start["expiry"]) == ("user", 0, "discord-7", 600)
+    assert (start["id"], start["type"], start["userId"], start["expiry"]) == ("user", 0, "discord-7", 60)
     assert start["sessionPrivileges"] == "userId:discord-7,entryId:0_abc,firstName:A role adminRole,role:viewerRole"
     assert start["tokenHash"] == hashlib.sha256(b"W1y").hexdigest()
+
+
+def test_what_the_server_adds_or_drops_does_not_refuse_a_good_session(
+    fake: FakeKaltura, make_client: MakeClient
+) -> None:
+    """No exact echo: the server's own prefix, a token privilege such as setrole, and names in another order."""
+    granted = "sessionid:user,apptoken:user,actionslimit:-1,setrole:7,role:viewerRole,entryId:0_abc,userId:discord-7"
+    fake.reply({"ks": "W1"}, session_info(privileges=granted))
+    client = make_client(AppToken(id="admin", token="x"), user_token=AppToken(id="user", token="y"))
+    assert client.user_ks("discord-7", JOIN, 60) == "USER-KS"
 
 
 @pytest.mark.parametrize(
@@ -332,10 +344,13 @@ def test_user_token_mints_a_join_session(fake: FakeKaltura, make_client: MakeCli
     [
         {"sessionType": 2},
         {"userId": "someone-else"},
-        {"privileges": "setrole:123"},
-        {"privileges": "userId:discord-7,entryId:0_abc,role:adminRole,firstName:A role adminRole"},
+        {"privileges": str(JOIN)},
+        {"privileges": f"actionslimit:10,{JOIN}"},
+        {"privileges": "actionslimit:-1,userId:discord-7,entryId:0_abc,role:adminRole,firstName:A role adminRole"},
+        {"privileges": "actionslimit:-1,entryId:0_other,userId:discord-7,role:viewerRole"},
         {"privileges": None},
     ],
+    ids=["admin type", "other user", "no actionslimit", "positive actionslimit", "other role", "other room", "none"],
 )
 def test_join_session_overridden_by_the_token_is_never_handed_out(
     fake: FakeKaltura, make_client: MakeClient, overridden: dict[str, object]
@@ -343,7 +358,7 @@ def test_join_session_overridden_by_the_token_is_never_handed_out(
     fake.reply({"ks": "W1"}, session_info(**overridden))
     client = make_client(AppToken(id="admin", token="x"), user_token=AppToken(id="user", token="y"))
     with pytest.raises(KalturaError) as caught:
-        client.user_ks("discord-7", JOIN, 600)
+        client.user_ks("discord-7", JOIN, 60)
     assert caught.value.code == "USER_SESSION_REJECTED"
     assert "USER-KS" not in str(caught.value)
 

@@ -108,9 +108,24 @@ def test_update_refuses_fields_it_cannot_change(fake: FakeKaltura, rooms: Kaltur
 def test_list_rooms_sends_filter_and_pager(fake: FakeKaltura, rooms: KalturaRooms) -> None:
     fake.reply({"objectType": "KalturaRoomEntryListResponse", "objects": [ROOM], "totalCount": 7})
     listed = rooms.list_rooms({"referenceIdEqual": "m-1"}, Pager(page_size=1, page_index=2))
-    assert fake.bodies[0]["filter"] == {"referenceIdEqual": "m-1", "objectType": "KalturaRoomEntryFilter"}
+    assert fake.bodies[0]["filter"] == {
+        "referenceIdEqual": "m-1",
+        "statusIn": "2,7",
+        "objectType": "KalturaRoomEntryFilter",
+    }
     assert fake.bodies[0]["pager"] == {"objectType": "KalturaFilterPager", "pageSize": 1, "pageIndex": 2}
     assert listed.total_count == 7 and [r.id for r in listed.rooms] == ["0_abcd1234"]
+
+
+def test_a_status_filter_given_is_kept(fake: FakeKaltura, rooms: KalturaRooms) -> None:
+    empty = {"objectType": "KalturaRoomEntryListResponse", "totalCount": 0}
+    fake.reply(empty, empty)
+    rooms.list_rooms({"statusEqual": 2})
+    rooms.list_rooms({"statusNotIn": "3"})
+    assert [b["filter"] for b in fake.bodies] == [
+        {"statusEqual": 2, "objectType": "KalturaRoomEntryFilter"},
+        {"statusNotIn": "3", "objectType": "KalturaRoomEntryFilter"},
+    ]
 
 
 def test_empty_list_omits_objects(fake: FakeKaltura, rooms: KalturaRooms) -> None:
