@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from kaltura_discord.aws import ServiceUnavailable
+from kaltura_discord.bot.messages import STORAGE_SLOW
 from kaltura_discord.bot.policy import check_policy
 from kaltura_discord.bot.routes import build_router
 from kaltura_discord.commands.definitions import deprecation_notice
 from kaltura_discord.commands.definitions import get as get_definition
+from kaltura_discord.deadline import DeadlineExceeded
 from kaltura_discord.discord import responses
 from kaltura_discord.discord.interaction import Interaction, InteractionType
 from kaltura_discord.discord.responses import InteractionResponse
@@ -54,6 +57,9 @@ def handle_interaction(interaction: Interaction, router: Router | None = None) -
         return _with_deprecation_notice(interaction, handler(interaction))
     except UserFacingError as exc:
         return _refusal(interaction, str(exc))
+    except (ServiceUnavailable, DeadlineExceeded):
+        # Already logged once per outage by the breaker; the person hears it in time and nothing was done.
+        return _refusal(interaction, STORAGE_SLOW)
     except Exception:
         log.exception("interaction handler failed", extra=context)
         return _refusal(

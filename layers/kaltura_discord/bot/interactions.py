@@ -35,7 +35,7 @@ class InteractionsApp:
         self._dispatch = dispatch
         self._public_base_url = public_base_url
 
-    def handle(self, event: dict[str, Any], _context: Any = None) -> dict[str, Any]:
+    def handle(self, event: dict[str, Any], context: Any = None) -> dict[str, Any]:
         try:
             request = from_lambda_event(event)
         except MalformedEvent:
@@ -47,7 +47,7 @@ class InteractionsApp:
             return lambda_response(401, _UNAUTHORIZED)
         try:
             payload = json.loads(request.body)
-        except ValueError:
+        except (ValueError, RecursionError):
             return _bad_request("body is not valid JSON")
         if not isinstance(payload, dict):
             return _bad_request("body is not a JSON object")
@@ -60,8 +60,11 @@ class InteractionsApp:
             from kaltura_discord.bot.dispatch import dispatch
 
             self._dispatch = dispatch
+        from kaltura_discord import deadline
+
         base_url = settings.public_base_url(request.domain_name, self._public_base_url)
-        return lambda_response(200, self._dispatch(payload, base_url))
+        with deadline.scope(deadline.Deadline.for_first_answer(context)):
+            return lambda_response(200, self._dispatch(payload, base_url))
 
 
 _app: InteractionsApp | None = None

@@ -105,13 +105,12 @@ class LambdaDispatcher:
         self._client: Any = None
 
     def submit(self, job: Job) -> None:
+        """One asynchronous invoke, bounded by the interaction's deadline (repeated at most once, in time: the
+        job ledger drops a duplicate)."""
         if self._client is None:
-            import boto3
-            from botocore.config import Config
+            from kaltura_discord.aws import BoundedClient
 
-            self._client = boto3.client(
-                "lambda", config=Config(connect_timeout=1, read_timeout=2, retries={"max_attempts": 2})
-            )
+            self._client = BoundedClient("lambda", _standard_lambda_client)
         try:
             self._client.invoke(
                 FunctionName=self._function_name,
@@ -120,6 +119,13 @@ class LambdaDispatcher:
             )
         except Exception as exc:
             raise DispatchError(type(exc).__name__) from exc
+
+
+def _standard_lambda_client() -> Any:
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client("lambda", config=Config(connect_timeout=1, read_timeout=2, retries={"max_attempts": 2}))
 
 
 _dispatcher: Dispatcher | None = None

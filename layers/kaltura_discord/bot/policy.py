@@ -38,7 +38,9 @@ def check_policy(interaction: Interaction) -> None:
     except ConfigError:
         if name == "kaltura-help":
             return
-        raise UserFacingError("I couldn't read this server's bot settings just now. Please try again.") from None
+        from kaltura_discord.bot.messages import SETTINGS_UNREADABLE
+
+        raise UserFacingError(SETTINGS_UNREADABLE) from None
     if not policy.enabled:
         raise UserFacingError(
             f"`/{name}` is disabled on this server. A server admin can turn it on with `/kaltura-config`."

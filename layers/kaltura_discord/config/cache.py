@@ -5,6 +5,9 @@ CONFIG_CACHE_TTL_SECONDS (60; 0 turns caching off), at most CONFIG_CACHE_MAX_GUI
 least recently used evicted). A failed read is never cached. Writes made through this service replace
 the entry with what was written, so the person who changed a setting sees it at once; other containers
 see it within the TTL.
+
+Degraded, not broken: when a refresh fails because the store is unavailable, the last good copy is served for up
+to ``STALE_SECONDS`` (15 min) after it was read, and the fact is logged once per outage, not per request.
 """
 
 from __future__ import annotations
@@ -16,9 +19,10 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
 
 from kaltura_discord import settings
-from kaltura_discord.config.errors import ConfigConflict
+from kaltura_discord.config.errors import ConfigConflict, ConfigUnavailable
 from kaltura_discord.config.model import GuildConfig, KalturaRole
 from kaltura_discord.config.store import (
+    MAX_WRITE_ATTEMPTS,
     AuditEntry,
     ChangeFn,
     ConfigChange,
@@ -26,11 +30,15 @@ from kaltura_discord.config.store import (
     DynamoConfigTable,
     LoadedConfig,
 )
+from kaltura_discord.logs import get_logger
 
 DEFAULT_TTL_SECONDS: Final = 60
 DEFAULT_MAX_GUILDS: Final = 1000
+STALE_SECONDS: Final = 15 * 60
 
-_Entry = tuple[GuildConfig, float, int]  # config, expires at (monotonic), version
+_log = get_logger(__name__)
+
+_Entry = tuple[GuildConfig, float, int, float]  # config, expires at (monotonic), version, read at
 
 
 class ConfigService:
@@ -56,6 +64,7 @@ class ConfigService:
         self._clock = clock
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
         self._lock = threading.Lock()
+        self._serving_stale = False
 
     @property
     def store(self) -> ConfigStore:
@@ -76,11 +85,23 @@ class ConfigService:
             if entry is not None and self._clock() < entry[1]:
                 self._entries.move_to_end(guild_id)
                 return entry[0]
-        return self.load(guild_id).config
+        try:
+            return self.load(guild_id).config
+        except ConfigUnavailable:
+            if entry is None or self._clock() - entry[3] > STALE_SECONDS:
+                raise
+            if not self._serving_stale:
+                self._serving_stale = True
+                _log.warning(
+                    "config store unavailable; serving the last good settings",
+                    extra={"guild_id": guild_id, "max_stale_s": STALE_SECONDS},
+                )
+            return entry[0]
 
     def load(self, guild_id: str) -> LoadedConfig:
         """A fresh read (also refreshing the cache); includes the version and any ignored overrides."""
         loaded = self._store.load(guild_id)
+        self._serving_stale = False
         self._remember(guild_id, loaded.config, loaded.version)
         return loaded
 
@@ -125,7 +146,7 @@ class ConfigService:
         actor_id: str,
         summary: str,
         expected_version: int | None = None,
-        max_attempts: int = 3,
+        max_attempts: int = MAX_WRITE_ATTEMPTS,
     ) -> ConfigChange:
         return self._write(
             guild_id,
@@ -160,7 +181,7 @@ class ConfigService:
             current = self._entries.get(guild_id)
             if current is not None and current[2] > version and now < current[1]:
                 return  # a newer version is already cached (two threads raced)
-            self._entries[guild_id] = (config, now + self._ttl, version)
+            self._entries[guild_id] = (config, now + self._ttl, version, now)
             self._entries.move_to_end(guild_id)
             while len(self._entries) > self._max_guilds:
                 self._entries.popitem(last=False)

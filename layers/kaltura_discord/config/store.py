@@ -17,6 +17,8 @@ from __future__ import annotations
 import contextlib
 import copy
 import json
+import random
+import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -41,6 +43,7 @@ AUDIT_RETENTION_DAYS: Final = 90
 MAX_OVERRIDES_BYTES: Final = 150_000
 """Keeps before + after of an audit record well under DynamoDB's 400 KB item limit."""
 MAX_SUMMARY_CHARS: Final = 300
+MAX_WRITE_ATTEMPTS: Final = 8
 
 ChangeFn = Callable[[dict[str, Any]], Mapping[str, Any]]
 
@@ -147,11 +150,23 @@ class ConfigStore:
         defaults: Defaults | None = None,
         now: Callable[[], datetime] = _utcnow,
         retention_days: int = AUDIT_RETENTION_DAYS,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
     ) -> None:
         self._table = table
         self._defaults = defaults
         self._now = now
         self._retention_seconds = retention_days * 86400
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+
+    @staticmethod
+    def _time_for_another_attempt() -> bool:
+        """On the interactions path a retry must still fit the first answer's deadline."""
+        from kaltura_discord import deadline
+
+        bound = deadline.current()
+        return bound is None or bound.budget() >= 0.3
 
     @property
     def defaults(self) -> Defaults:
@@ -182,20 +197,22 @@ class ConfigStore:
         actor_id: str,
         summary: str,
         expected_version: int | None = None,
-        max_attempts: int = 3,
+        max_attempts: int = MAX_WRITE_ATTEMPTS,
         action: str = "update",
     ) -> ConfigChange:
         """Apply ``change`` (a function of the current overrides, or the complete new overrides).
 
         The write is conditional on the version read (or ``expected_version`` when given). A lost race
-        re-reads and re-applies a change function up to ``max_attempts`` times; a fixed document or an
-        explicit ``expected_version`` is never re-applied over someone else's change. Raises
-        ConfigValidationError (nothing written) or ConfigConflict (nothing written; try again).
+        re-reads and re-applies a change function (up to ``max_attempts`` times, within the deadline) unless the
+        other writers changed a key this change changes too: writers on different keys never refuse each other.
+        A fixed document or an explicit ``expected_version`` is never re-applied over someone else's change.
+        Raises ConfigValidationError (nothing written) or ConfigConflict (nothing written; try again).
         """
         _check_guild(guild_id)
         if not actor_id or len(actor_id) > 64:
             raise ConfigValidationError("actor id must be 1-64 characters")
         attempts = max(1, max_attempts) if callable(change) and expected_version is None else 1
+        touched_by_others: tuple[str, ...] = ()
         for attempt in range(1, attempts + 1):
             stored = self._table.read(guild_id)
             if expected_version is not None and stored.version != expected_version:
@@ -209,6 +226,8 @@ class ConfigStore:
             if len(_dumps(after).encode()) > MAX_OVERRIDES_BYTES:
                 raise ConfigValidationError(f"the configuration is larger than {MAX_OVERRIDES_BYTES // 1000} KB")
             keys = changed_keys(before, after)
+            if set(keys) & set(touched_by_others):
+                raise ConfigConflict(guild_id, expected_version if expected_version is not None else -1)
             if not keys:
                 return ConfigChange(guild_id, stored.version, before, config, (), None)
             audit = self._audit(
@@ -224,9 +243,14 @@ class ConfigStore:
             try:
                 self._table.write(guild_id, after, stored.version, audit)
             except ConfigConflict:
-                if attempt >= attempts:
+                if attempt >= attempts or not self._time_for_another_attempt():
                     raise
+                # Someone else wrote first. Only a change to the same keys is a real conflict: find what they
+                # changed, and re-apply ours on top of theirs unless it overlaps.
+                current = self._table.read(guild_id)
+                touched_by_others = (*touched_by_others, *changed_keys(before, current.overrides))
                 _log.info("config write lost a race; retrying", extra={"guild_id": guild_id, "attempt": attempt})
+                self._sleep(self._rng.uniform(0.0, min(0.2, 0.01 * 2**attempt)))
                 continue
             return ConfigChange(guild_id, audit.version, after, config, keys, audit)
         raise AssertionError("unreachable")  # pragma: no cover
@@ -239,7 +263,7 @@ class ConfigStore:
         *,
         actor_id: str,
         expected_version: int | None = None,
-        max_attempts: int = 3,
+        max_attempts: int = MAX_WRITE_ATTEMPTS,
     ) -> ConfigChange:
         """``/kaltura-config set key value``: parse what was typed for ``key`` and store it."""
         key = key.strip().lower()
@@ -262,7 +286,7 @@ class ConfigStore:
         actor_id: str,
         summary: str | None = None,
         expected_version: int | None = None,
-        max_attempts: int = 3,
+        max_attempts: int = MAX_WRITE_ATTEMPTS,
     ) -> ConfigChange:
         """Back to the defaults: everything (``None``), a section, a group or one key."""
         if path is not None:
@@ -450,7 +474,11 @@ def _translate_errors(guild_id: str, expected_version: int = -1) -> Iterator[Non
     except Exception as exc:
         from botocore.exceptions import BotoCoreError, ClientError
 
-        if isinstance(exc, ClientError):
+        from kaltura_discord.aws import ServiceUnavailable
+
+        if isinstance(exc, ServiceUnavailable):
+            pass  # the breaker logged the outage once
+        elif isinstance(exc, ClientError):
             code = exc.response.get("Error", {}).get("Code", "")
             reasons = {reason.get("Code") for reason in exc.response.get("CancellationReasons", [])}
             if code in {"ConditionalCheckFailedException", "TransactionConflictException"} or reasons & {

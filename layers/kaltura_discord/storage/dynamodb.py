@@ -1,28 +1,44 @@
-"""The container's DynamoDB client and table name (boto3 honours AWS_ENDPOINT_URL_DYNAMODB by itself)."""
+"""The container's DynamoDB client and table name (boto3 honours AWS_ENDPOINT_URL_DYNAMODB by itself).
+
+The client is a :class:`~kaltura_discord.aws.BoundedClient`: on the interactions path (a deadline is set) each
+call fits the time left and a dead table fails fast; elsewhere it is an ordinary client with standard retries.
+"""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from kaltura_discord import settings
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-_client: DynamoDBClient | None = None
+    from kaltura_discord.aws import BoundedClient
+
+_client: BoundedClient | None = None
+
+
+def _standard_client() -> DynamoDBClient:
+    import boto3
+    from botocore.config import Config
+
+    config = Config(connect_timeout=2, read_timeout=3, retries={"max_attempts": 3, "mode": "standard"})
+    return boto3.client("dynamodb", config=config)
+
+
+def bounded_client() -> BoundedClient:
+    global _client  # noqa: PLW0603 - one client per container
+    if _client is None:
+        from kaltura_discord.aws import BoundedClient
+
+        _client = BoundedClient("dynamodb", _standard_client)
+    return _client
 
 
 def get_client() -> DynamoDBClient:
-    global _client  # noqa: PLW0603 - one client per container
-    if _client is None:
-        import boto3
-        from botocore.config import Config
-
-        config = Config(connect_timeout=2, read_timeout=3, retries={"max_attempts": 3, "mode": "standard"})
-        _client = boto3.client("dynamodb", config=config)
-    return _client
+    return cast("DynamoDBClient", bounded_client())
 
 
 def table_name() -> str:

@@ -93,11 +93,28 @@ def test_a_failed_read_is_not_cached(service: ConfigService, table: MemoryConfig
     assert table.reads == 2
 
 
-def test_an_expired_entry_is_not_served_when_the_refresh_fails(
+def test_an_expired_entry_is_served_stale_for_fifteen_minutes_when_the_refresh_fails(
+    service: ConfigService, table: MemoryConfigTable, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    table.put(GUILD, {"roles": {"default": "moderator"}}, 1)
+    good = service.get(GUILD)
+    clock.advance(61)
+    table.fail_next_reads = 3
+    assert service.get(GUILD) is good  # the last good copy, not the defaults
+    clock.advance(60)
+    assert service.get(GUILD) is good
+    assert [r.message for r in caplog.records].count("config store unavailable; serving the last good settings") == 1
+    reads = table.reads
+    assert service.get(GUILD) is good and table.reads == reads + 1  # each request still tries once
+    table.put(GUILD, {"roles": {"default": "admin"}}, 2)
+    assert service.get(GUILD).roles.default == "admin"  # back: fresh again
+
+
+def test_a_stale_entry_older_than_fifteen_minutes_is_not_served(
     service: ConfigService, table: MemoryConfigTable, clock: FakeClock
 ) -> None:
     service.get(GUILD)
-    clock.advance(61)
+    clock.advance(15 * 60 + 1)
     table.fail_next_reads = 1
     with pytest.raises(ConfigUnavailable):
         service.get(GUILD)
