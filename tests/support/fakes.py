@@ -9,6 +9,7 @@ from typing import Any
 
 from kaltura_discord.config.errors import ConfigConflict, ConfigUnavailable
 from kaltura_discord.config.store import AuditEntry, StoredOverrides
+from kaltura_discord.storage.jobs import JobLedger
 
 GUILD = "100000000000000001"
 OTHER_GUILD = "100000000000000002"
@@ -70,3 +71,30 @@ class FakeClock:
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
+
+
+class MemoryJobLedger(JobLedger):
+    """The job ledger's rules (first write wins, a claim recognises its own id) in memory, for unit tests."""
+
+    def __init__(self) -> None:
+        super().__init__(client=None, table="memory")
+        self.records: dict[str, dict[str, Any]] = {}
+        self._records_lock = threading.Lock()
+
+    def put_if_absent(self, item: dict[str, Any]) -> bool:
+        key = str(item["pk"]["S"]).removeprefix("JOB#")
+        with self._records_lock:
+            if key in self.records:
+                return False
+            self.records[key] = {name: next(iter(value.values())) for name, value in item.items()}
+        return True
+
+    def get(self, interaction_id: str) -> dict[str, Any] | None:
+        record = self.records.get(interaction_id)
+        if record is None:
+            return None
+        claim_id = record.get("claim_id", "")
+        return {"kind": record["kind"], "status": record["status"], "claim_id": claim_id, "outcome": None}
+
+    def complete(self, interaction_id: str, status: str, outcome: dict[str, Any] | None = None) -> None:
+        self.records[interaction_id]["status"] = status

@@ -8,7 +8,8 @@ from collections.abc import Iterator
 import pytest
 
 from kaltura_discord.config import ConfigService, ConfigStore, set_config_service
-from tests.support.fakes import MemoryConfigTable
+from kaltura_discord.storage.jobs import set_ledger
+from tests.support.fakes import MemoryConfigTable, MemoryJobLedger
 
 
 @pytest.fixture(autouse=True)
@@ -28,3 +29,12 @@ def memory_config() -> Iterator[MemoryConfigTable]:
     set_config_service(ConfigService(ConfigStore(table), ttl_seconds=60))
     yield table
     set_config_service(None)
+
+
+@pytest.fixture(autouse=True)
+def memory_ledger() -> Iterator[MemoryJobLedger]:
+    """The job ledger in memory: replay protection and hand-off bookkeeping without DynamoDB."""
+    ledger = MemoryJobLedger()
+    set_ledger(ledger)
+    yield ledger
+    set_ledger(None)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from kaltura_discord.bot.messages import SETTINGS_NOT_SAVED, SETTINGS_UNREADABLE
 from kaltura_discord.config import (
     ConfigConflict,
     ConfigError,
@@ -33,12 +34,20 @@ def _admin_guild(interaction: Interaction) -> str:
     return interaction.guild_id
 
 
-def _explain(exc: ConfigError) -> str:
+def _explain(exc: ConfigError, *, reading: bool = False) -> str:
     if isinstance(exc, ConfigConflict):
-        return "Someone else changed the settings at the same moment, so nothing was saved. Please try again."
+        return "Someone else changed the same setting at the same moment, so nothing was saved. Please try again."
     if isinstance(exc, ConfigValidationError):
         return "That change was not saved:\n" + "\n".join(f"- {p}" for p in exc.problems)
-    return f"The settings could not be changed just now ({exc}). Please try again."
+    return SETTINGS_UNREADABLE if reading else SETTINGS_NOT_SAVED
+
+
+def _once(interaction: Interaction, what: str) -> None:
+    """A replayed signed request changes nothing a second time."""
+    from kaltura_discord.storage.jobs import get_ledger
+
+    if not get_ledger().once(interaction.id, what):
+        raise UserFacingError("That request was already handled; nothing was changed again.")
 
 
 def _code_block(value: Any) -> str:
@@ -64,7 +73,7 @@ def view(interaction: Interaction) -> InteractionResponse:
     try:
         loaded = config_service().load(guild_id)
     except ConfigError as exc:
-        raise UserFacingError(_explain(exc)) from None
+        raise UserFacingError(_explain(exc, reading=True)) from None
     effective = loaded.config.model_dump(mode="json", by_alias=True)
     if section:
         shown: Any = effective.get(section, {})
@@ -79,6 +88,7 @@ def view(interaction: Interaction) -> InteractionResponse:
 def set_value(interaction: Interaction) -> InteractionResponse:
     guild_id = _admin_guild(interaction)
     key, value = interaction.option_str("key").strip(), interaction.option_str("value")
+    _once(interaction, "config-set")
     try:
         change = config_service().set_value(guild_id, key, value, actor_id=interaction.user_id)
     except ConfigError as exc:
@@ -109,12 +119,13 @@ def reset_button(interaction: Interaction) -> InteractionResponse:
         return responses.update_message("Reset cancelled; nothing changed.", components=[])
     if section != "all" and section not in SECTIONS:
         raise UserFacingError("That reset button is no longer valid. Run `/kaltura-config reset` again.")
+    _once(interaction, "config-reset")
     try:
         change = config_service().reset(guild_id, None if section == "all" else section, actor_id=interaction.user_id)
     except ConfigError as exc:
         raise UserFacingError(_explain(exc)) from None
-    what = "Every setting" if section == "all" else f"The {section} settings"
-    return responses.update_message(f"{what} are back to the defaults (version {change.version}).", components=[])
+    what = "Every setting is" if section == "all" else f"The {section} settings are"
+    return responses.update_message(f"{what} back to the defaults (version {change.version}).", components=[])
 
 
 def key_autocomplete(interaction: Interaction) -> InteractionResponse:

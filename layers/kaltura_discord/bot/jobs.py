@@ -152,15 +152,39 @@ def defer(
     ephemeral: bool = True,
     update: bool = False,
 ) -> InteractionResponse:
-    """Hand the job to the worker and answer with a deferred response (type 6 when ``update``)."""
+    """Hand the job to the worker and answer with a deferred response (type 6 when ``update``).
+
+    Nothing is handed over once the answer could no longer reach Discord in time (the person would see "This
+    interaction failed" while the work went on). When the hand-off fails, the job is abandoned in the job ledger
+    first: if the worker got it after all (the invoke's answer was lost), the deferral is the right answer; if
+    not, the record makes sure it never runs late, and the person is told nothing was done.
+    """
+    from kaltura_discord import deadline
+
     if kind not in JOB_HANDLERS:
         raise ValueError(f"unknown job kind {kind!r}")
+    bound = deadline.current()
+    if bound is not None:
+        bound.require(0.05)
     job = Job.for_interaction(kind, interaction, payload or {})
     try:
         get_dispatcher().submit(job)
     except DispatchError as exc:
         log.error("job dispatch failed", extra={"interaction_id": interaction.id, "error": str(exc)})
-        raise UserFacingError("I couldn't start that just now. Please try again in a moment.") from None
+        if _abandon(job) != "already_claimed":
+            from kaltura_discord.bot.messages import DISPATCH_FAILED
+
+            raise UserFacingError(DISPATCH_FAILED) from None
     if update:
         return responses.deferred_update()
     return responses.deferred_message(ephemeral=ephemeral)
+
+
+def _abandon(job: Job) -> str:
+    from kaltura_discord.storage.jobs import get_ledger
+
+    try:
+        return get_ledger().abandon(job.interaction_id, job.kind)
+    except Exception as exc:
+        log.warning("could not abandon the job", extra={"interaction_id": job.interaction_id, "error": str(exc)})
+        return "unknown"

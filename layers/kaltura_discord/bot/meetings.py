@@ -13,12 +13,12 @@ from kaltura_discord.config.model import GuildConfig
 from kaltura_discord.discord import responses
 from kaltura_discord.discord.interaction import Interaction
 from kaltura_discord.discord.responses import ButtonStyle, InteractionResponse
-from kaltura_discord.discord.rest import DiscordError, DiscordRest
+from kaltura_discord.discord.rest import DiscordError, DiscordRest, nonce_for
 from kaltura_discord.discord.router import UserFacingError
 from kaltura_discord.logs import get_logger
 from kaltura_discord.meetings.model import Meeting, MeetingError, MeetingRequest
 from kaltura_discord.meetings.repository import MeetingRepository
-from kaltura_discord.meetings.service import MeetingService, Member
+from kaltura_discord.meetings.service import MeetingOutcomeUnknown, MeetingService, Member
 from kaltura_discord.text import escape_markdown
 
 log = get_logger(__name__)
@@ -292,10 +292,20 @@ def _report_privately(job: Job, discord: DiscordRest, text: str) -> None:
     discord.followup(job.token, responses.message_body(text, ephemeral=True), deadline=job.deadline)
 
 
-def notify(config: GuildConfig, guild_id: str, kind: str, values: dict[str, str], discord: DiscordRest) -> None:
+def notify(
+    config: GuildConfig,
+    guild_id: str,
+    kind: str,
+    values: dict[str, str],
+    discord: DiscordRest,
+    *,
+    effect_id: str,
+    deadline: float | None = None,
+) -> None:
     """Post the guild's notification, if enabled, to a channel of that same guild (a channel id is only a
     number: without this check one server's admins could make the bot post into another server). A failure
-    is logged and never fails the command.
+    is logged and never fails the command. ``effect_id`` (the meeting, or the interaction that shared it) makes
+    the message's nonce: a repeated post after a lost answer comes back as the first message, not a second one.
     """
     notifications = config.notifications
     if not notifications.enabled or not getattr(notifications, kind, False):
@@ -305,28 +315,40 @@ def notify(config: GuildConfig, guild_id: str, kind: str, values: dict[str, str]
         return
     context = {"notification": kind, "channel_id": channel_id, "guild_id": guild_id}
     try:
-        channel = discord.get_channel(channel_id)
+        channel = discord.get_channel(channel_id, deadline=deadline)
         if str(channel.get("guild_id")) != guild_id:
             log.warning("notification channel belongs to another server; not posting", extra=context)
             return
         rendered = render_for(config, kind, values)  # type: ignore[arg-type]
-        discord.create_message(channel_id, rendered.as_payload())
+        nonce = nonce_for(effect_id, kind)
+        discord.create_message(channel_id, rendered.as_payload(), deadline=deadline, nonce=nonce)
     except Exception as exc:
         log.warning("notification failed", extra={**context, "error": str(exc)})
 
 
-def announce_started(config: GuildConfig, meeting: Meeting, started_by: str, discord: DiscordRest) -> None:
+def announce_started(
+    config: GuildConfig, meeting: Meeting, started_by: str, discord: DiscordRest, deadline: float | None = None
+) -> None:
     """What Discord hears when a meeting starts, whether by command or over the REST API."""
-    notify(config, meeting.guild_id, "meeting_started", share_values(meeting, started_by), discord)
+    values = share_values(meeting, started_by)
+    notify(
+        config, meeting.guild_id, "meeting_started", values, discord, effect_id=meeting.meeting_id, deadline=deadline
+    )
 
 
 def announce_ended(
-    config: GuildConfig, meeting: Meeting, ended_by: str, discord: DiscordRest, *, update_message: bool = True
+    config: GuildConfig,
+    meeting: Meeting,
+    ended_by: str,
+    discord: DiscordRest,
+    *,
+    update_message: bool = True,
+    deadline: float | None = None,
 ) -> None:
     """Show the meeting's message as ended and post the notification; failures are logged, never raised."""
     if update_message and meeting.channel_id and meeting.message_id:
         try:
-            discord.edit_message(meeting.channel_id, meeting.message_id, meeting_message(meeting))
+            discord.edit_message(meeting.channel_id, meeting.message_id, meeting_message(meeting), deadline=deadline)
         except Exception as exc:
             log.warning(
                 "could not update the meeting's message", extra={"meeting_id": meeting.meeting_id, "error": str(exc)}
@@ -334,10 +356,14 @@ def announce_ended(
     values = {**share_values(meeting, ended_by), "ended_by": ended_by}
     duration = max(0, int((meeting.ended_at or meeting.created_at) - meeting.created_at))
     values["duration"] = f"{duration // 60} min"
-    notify(config, meeting.guild_id, "meeting_ended", values, discord)
+    notify(config, meeting.guild_id, "meeting_ended", values, discord, effect_id=meeting.meeting_id, deadline=deadline)
 
 
 def run_start(job: Job, discord: DiscordRest) -> None:
+    """Start the meeting, show its card where the person asked, announce it. Whatever fails is told once and
+    leaves nothing half-done: a room Kaltura made after a lost answer is removed, and a meeting whose card never
+    reached the person is announced in the channel or rolled back, by the server's ``kaltura.unconfirmed_start``.
+    """
     guild_id = job.guild_id or ""
     config = get_config(guild_id)
     request = MeetingRequest.parse(job.payload.get("type"), job.payload.get("title"), job.payload.get("description"))
@@ -351,13 +377,54 @@ def run_start(job: Job, discord: DiscordRest) -> None:
             template_room_id=template_room_id,
             channel_id=job.channel_id,
         )
+    except MeetingOutcomeUnknown as exc:
+        _report_privately(job, discord, str(exc))
+        service().remove_late_room(exc.meeting)
+        return
     except MeetingError as exc:
         _report_privately(job, discord, str(exc))
         return
-    message = discord.edit_original(job.token, meeting_message(meeting), deadline=job.deadline)
-    if isinstance(message.get("id"), str):
-        service().repository.set_message(meeting, str(message.get("channel_id") or job.channel_id), message["id"])
-    announce_started(config, meeting, job.display_name, discord)
+    try:
+        message = discord.edit_original(job.token, meeting_message(meeting), deadline=job.deadline)
+    except DiscordError as exc:
+        _unconfirmed_start(config, meeting, job, discord, exc)
+        return
+    _remember_message(meeting, str(message.get("channel_id") or job.channel_id or ""), message.get("id"))
+    announce_started(config, meeting, job.display_name, discord, deadline=job.deadline)
+
+
+def _remember_message(meeting: Meeting, channel_id: str, message_id: Any) -> None:
+    """Where the card is, so ending the meeting updates it; a storage failure here costs only that update."""
+    if not channel_id or not isinstance(message_id, str):
+        return
+    try:
+        service().repository.set_message(meeting, channel_id, message_id)
+    except Exception as exc:
+        log.warning("could not record the card's message", extra={"meeting_id": meeting.meeting_id, "error": str(exc)})
+
+
+def _unconfirmed_start(
+    config: GuildConfig, meeting: Meeting, job: Job, discord: DiscordRest, error: DiscordError
+) -> None:
+    """The meeting is live but its card never reached the person: never leave it silently live."""
+    context = {"meeting_id": meeting.meeting_id, "discord_status": error.status, "error": str(error)}
+    if config.kaltura.unconfirmed_start == "announce" and job.channel_id:
+        try:
+            nonce = nonce_for(meeting.meeting_id, "card")
+            posted = discord.create_message(
+                job.channel_id, meeting_message(meeting), deadline=job.deadline, nonce=nonce
+            )
+        except DiscordError as exc:
+            log.error("could not post the card in the channel either", extra={**context, "second_error": str(exc)})
+        else:
+            log.warning(
+                "the meeting card was posted in the channel: the interaction could not be edited", extra=context
+            )
+            _remember_message(meeting, job.channel_id, posted.get("id"))
+            announce_started(config, meeting, job.display_name, discord, deadline=job.deadline)
+            return
+    service().roll_back(meeting, "its card could not be shown")
+    raise error
 
 
 def run_end(job: Job, discord: DiscordRest) -> dict[str, Any] | None:
@@ -375,10 +442,32 @@ def run_end(job: Job, discord: DiscordRest) -> dict[str, Any] | None:
         return responses.message_body(str(exc))
     if via == "button":
         discord.edit_original(job.token, meeting_message(meeting), deadline=job.deadline)
-    announce_ended(config, meeting, job.display_name, discord, update_message=via != "button")
-    if via == "button":
+    announce_ended(config, meeting, job.display_name, discord, update_message=via != "button", deadline=job.deadline)
+    text = f"Ended **{escape_markdown(meeting.title)}**."
+    if meeting.cleanup_pending:
+        return _finish_cleanup(job, discord, meeting, text, via == "button")
+    return None if via == "button" else responses.message_body(text)
+
+
+def _finish_cleanup(job: Job, discord: DiscordRest, meeting: Meeting, text: str, button: bool) -> dict[str, Any] | None:
+    """Kaltura failed the end action: say so now, try again after the answer (within this invocation), then say
+    how it ended. Nothing is left silently undone."""
+    action = "deleted" if meeting.cleanup_pending == "delete" else "marked as ended"
+    note = f"{text} Kaltura did not answer, so its room is not {action} yet; trying again."
+    if button:
+        discord.followup(job.token, responses.message_body(note, ephemeral=True), deadline=job.deadline)
+    else:
+        discord.edit_original(job.token, responses.message_body(note), deadline=job.deadline)
+    if service().retry_cleanup(meeting):
+        final = f"{text} Its Kaltura room is now {action}."
+    else:
+        final = (
+            f"{text} Kaltura still did not answer, so its room is not {action}: a server admin can do it in "
+            f"Kaltura (room `{meeting.room_id}`)."
+        )
+    if button:
         return None
-    return responses.message_body(f"Ended **{escape_markdown(meeting.title)}**.")
+    return responses.message_body(final)
 
 
 def run_share(job: Job, discord: DiscordRest) -> dict[str, Any] | None:
@@ -397,5 +486,5 @@ def run_share(job: Job, discord: DiscordRest) -> dict[str, Any] | None:
     )
     body = responses.message_body(rendered.content, components=[join], allowed_mentions=rendered.allowed_mentions)
     discord.edit_original(job.token, body, deadline=job.deadline)
-    notify(config, guild_id, "meeting_shared", values, discord)
+    notify(config, guild_id, "meeting_shared", values, discord, effect_id=job.interaction_id, deadline=job.deadline)
     return None

@@ -54,6 +54,10 @@ def kaltura_token(interaction: Interaction) -> InteractionResponse:
     if scope_text not in SCOPE_CHOICES:
         raise UserFacingError("Pick the token's scopes from the list.")
     hours = _lifetime_hours(interaction)
+    from kaltura_discord.storage.jobs import get_ledger
+
+    if not get_ledger().once(interaction.id, "kaltura-token"):
+        raise UserFacingError("That request was already handled: a replayed request mints no second token.")
     try:
         issued = mint_api_token(
             guild_id=guild_id,
@@ -74,8 +78,8 @@ def kaltura_token(interaction: Interaction) -> InteractionResponse:
         extra={"guild_id": guild_id, "user_id": interaction.user_id, "jti": issued.token_id, "scopes": scope_text},
     )
     scopes = ", ".join(f"`{scope}`" for scope in scope_text.split())
-    base = settings.optional("API_BASE_URL")
-    where = f"`{base.rstrip('/')}`" if base else "the stack output `ApiBaseUrl`"
+    base = interaction.public_base_url
+    where = f"`{base}/v1`" if base else "the stack output `ApiBaseUrl`"
     text = (
         f"Your REST API token for this server ({scopes}), valid until <t:{issued.expires_at}:f> "
         f"(<t:{issued.expires_at}:R>). Only you can see this message. Keep the token secret: whoever holds it "

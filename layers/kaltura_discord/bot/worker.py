@@ -1,9 +1,16 @@
-"""The worker: runs a deferred job once per interaction and edits the original response with its result."""
+"""The worker: runs a deferred job once per interaction and edits the original response with its result.
+
+Built for faults: the claim on the job ledger is retried with back-off within the interaction token's life (a
+storage hiccup is not a crash); a job function that already reached Discord is never followed by a generic
+"something went wrong" edit (it could overwrite a live meeting card); and the outcome is recorded even when
+Discord could not be told.
+"""
 
 from __future__ import annotations
 
 import importlib
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +24,8 @@ from kaltura_discord.storage.jobs import JobLedger
 log = get_logger(__name__)
 
 JobFunction = Callable[[Job, DiscordRest], dict[str, Any] | None]
+STORAGE_BACKOFF_SECONDS = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0)
+"""Waits between attempts at the job ledger (about 30 s in all), always within the token's life."""
 
 
 def generic_failure(interaction_id: str) -> str:
@@ -26,16 +35,24 @@ def generic_failure(interaction_id: str) -> str:
     )
 
 
+STORAGE_DOWN = (
+    "The bot's storage did not answer, so this was not done. Please try again in a minute; if it keeps happening, "
+    "tell a server admin (reference `{reference}`)."
+)
+
+
 class Worker:
     def __init__(
         self,
         ledger: JobLedger | None = None,
         rest: DiscordRest | None = None,
         clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._ledger = ledger or JobLedger()
         self._rest = rest
         self._clock = clock
+        self._sleep = sleep
         self._functions: dict[str, JobFunction] = {}
 
     @property
@@ -50,6 +67,21 @@ class Worker:
             self._functions[kind] = getattr(importlib.import_module(module_name), attribute)
         return self._functions[kind]
 
+    def _with_storage_retries(self, job: Job, call: Callable[[], Any]) -> Any:
+        """``call``, tried again after storage failures while the token lives; the last failure is raised."""
+        for pause in (*STORAGE_BACKOFF_SECONDS, None):
+            try:
+                return call()
+            except Exception as exc:
+                if pause is None or self._clock() + pause >= job.deadline or _is_answer(exc):
+                    raise
+                log.warning(
+                    "job ledger call failed; retrying",
+                    extra={"interaction_id": job.interaction_id, "error_type": type(exc).__name__, "wait_s": pause},
+                )
+                self._sleep(pause)
+        raise AssertionError("unreachable")  # pragma: no cover
+
     def run(self, event: dict[str, Any]) -> dict[str, Any]:
         try:
             job = Job.from_dict(event)
@@ -63,29 +95,62 @@ class Worker:
         if self._clock() > job.deadline:
             log.warning("job arrived after the interaction token expired; giving up", extra=context)
             return {"status": "expired"}
-        if not self._ledger.claim(job.interaction_id, job.kind):
+        claim_id = uuid.uuid4().hex
+        try:
+            claimed = self._with_storage_retries(
+                job, lambda: self._ledger.claim(job.interaction_id, job.kind, claim_id)
+            )
+        except Exception as exc:
+            log.error("could not claim the job", extra={**context, "error_type": type(exc).__name__})
+            self._tell(job, responses.message_body(STORAGE_DOWN.format(reference=job.interaction_id)), context)
+            return {"status": "failed_claim"}
+        if not claimed:
             log.info("duplicate job ignored", extra=context)
             return {"status": "duplicate"}
-        status, body = "succeeded", None
+        status, body = self._execute(job, context)
+        if body is not None and not self._tell(job, body, context):
+            status = f"{status}_unreported"
         try:
-            body = self._function(job.kind)(job, self.rest)
-        except UserFacingError as exc:
-            status, body = "refused", responses.message_body(str(exc))
-        except Exception:
-            log.exception("job failed", extra=context)
-            status, body = "failed", responses.message_body(generic_failure(job.interaction_id))
-        if body is not None:
-            try:
-                self.rest.edit_original(job.token, body, deadline=job.deadline)
-            except DiscordError as exc:
-                log.error(
-                    "could not edit the original response",
-                    extra={**context, "discord_status": exc.status, "error": str(exc)},
-                )
-                status = f"{status}_unreported"
-        self._ledger.complete(job.interaction_id, status)
+            self._with_storage_retries(job, lambda: self._ledger.complete(job.interaction_id, status))
+        except Exception as exc:
+            log.error("could not record the job's outcome", extra={**context, "error_type": type(exc).__name__})
         log.info("job finished", extra={**context, "status": status})
         return {"status": status}
+
+    def _execute(self, job: Job, context: dict[str, Any]) -> tuple[str, dict[str, Any] | None]:
+        try:
+            return "succeeded", self._function(job.kind)(job, self.rest)
+        except UserFacingError as exc:
+            return "refused", responses.message_body(str(exc))
+        except DiscordError as exc:
+            # The job already spoke to Discord (or tried to): another edit could overwrite what it showed.
+            log.error("job could not reach Discord", extra={**context, "discord_status": exc.status, "error": str(exc)})
+            return "failed_unreported", None
+        except Exception:
+            log.exception("job failed", extra=context)
+            return "failed", responses.message_body(generic_failure(job.interaction_id))
+
+    def _tell(self, job: Job, body: dict[str, Any], context: dict[str, Any]) -> bool:
+        try:
+            self.rest.edit_original(job.token, body, deadline=job.deadline)
+        except DiscordError as exc:
+            log.error(
+                "could not edit the original response",
+                extra={**context, "discord_status": exc.status, "error": str(exc)},
+            )
+            return False
+        return True
+
+
+def _is_answer(exc: Exception) -> bool:
+    """A refusal that trying again will not change (a failed condition, a validation error)."""
+    from kaltura_discord.aws import RETRYABLE_CODES
+
+    response = getattr(exc, "response", None)
+    if not isinstance(response, dict):
+        return False
+    code = response.get("Error", {}).get("Code")
+    return bool(code) and code not in RETRYABLE_CODES
 
 
 _worker: Worker | None = None

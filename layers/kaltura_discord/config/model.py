@@ -21,6 +21,7 @@ from kaltura_discord.config.templates import TemplateKind, placeholders_for, val
 KalturaRole = Literal["viewer", "moderator", "admin"]
 MeetingType = Literal["meeting", "webinar", "classroom"]
 EndAction = Literal["none", "update", "delete"]
+UnconfirmedStart = Literal["announce", "end"]
 NotificationKind = Literal["meeting_started", "meeting_ended", "meeting_shared"]
 CommandName = Literal[
     "kaltura-start",
@@ -264,6 +265,10 @@ class KalturaSettings(_Section):
     join_link_ttl_seconds: int = Field(ge=60, le=86400, description="How long a join link (its session) lasts.")
     end_action: EndAction = Field(
         description="What ending a meeting does to its Kaltura room: none, update (mark it ended) or delete."
+    )
+    unconfirmed_start: UnconfirmedStart = Field(
+        description="When the meeting card cannot reach the person who started it: announce (post it in the "
+        "channel with the bot) or end (end the meeting and remove its room)."
     )
 
     def kaf_host(self, partner_id: str) -> str:

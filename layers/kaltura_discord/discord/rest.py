@@ -1,5 +1,12 @@
 """Discord's REST API, for the calls this project makes after answering: webhook edits, follow-ups and
-channel messages. 429s are waited out within the caller's deadline, 404s are never retried.
+channel messages. 429s are waited out within the caller's deadline, 404s are never retried, and every request's
+timeout fits the time left before that deadline.
+
+Side effects happen once. Edits and deletes are idempotent, so they are repeated freely. A channel message carries
+a ``nonce`` with ``enforce_nonce`` (Discord returns the first message instead of creating another for the same
+nonce within a few minutes), so it is repeated freely too. A webhook follow-up has no such guard: it is repeated
+only when Discord provably did not act on it (the connection failed before sending, a 429, or a 502/503/504 from
+its gateway), never after an answer was lost.
 """
 
 from __future__ import annotations
@@ -17,6 +24,9 @@ if TYPE_CHECKING:
     import httpx
 
 MAX_SERVER_ERROR_RETRIES = 3
+READ_TIMEOUT_SECONDS = 8.0
+NOT_PROCESSED_STATUSES = frozenset({429, 502, 503, 504})
+NONCE_LENGTH = 25
 
 
 class DiscordError(Exception):
@@ -46,7 +56,7 @@ class DiscordRest:
         self._base_url = base_url.rstrip("/")
         self._application_id = application_id
         self._bot_token = bot_token or (lambda: None)
-        self._client = client or create_client(read_timeout=8.0)
+        self._client = client or create_client(read_timeout=READ_TIMEOUT_SECONDS)
         self._sleep = sleep
         self._clock = clock
 
@@ -61,10 +71,17 @@ class DiscordRest:
         self._request("DELETE", f"/webhooks/{self._application_id}/{token}/messages/@original", None, deadline=deadline)
 
     def followup(self, token: str, body: dict[str, Any], deadline: float | None = None) -> dict[str, Any]:
-        return self._request("POST", f"/webhooks/{self._application_id}/{token}", body, deadline=deadline)
+        path = f"/webhooks/{self._application_id}/{token}"
+        return self._request("POST", path, body, deadline=deadline, idempotent=False)
 
-    def create_message(self, channel_id: str, body: dict[str, Any], deadline: float | None = None) -> dict[str, Any]:
-        return self._request("POST", f"/channels/{channel_id}/messages", body, deadline=deadline, bot=True)
+    def create_message(
+        self, channel_id: str, body: dict[str, Any], deadline: float | None = None, *, nonce: str | None = None
+    ) -> dict[str, Any]:
+        """A channel message; with ``nonce`` (see :func:`nonce_for`) a repeated request cannot post it twice."""
+        if nonce is not None:
+            body = {**body, "nonce": nonce[:NONCE_LENGTH], "enforce_nonce": True}
+        path = f"/channels/{channel_id}/messages"
+        return self._request("POST", path, body, deadline=deadline, bot=True, idempotent=nonce is not None)
 
     def get_channel(self, channel_id: str, deadline: float | None = None) -> dict[str, Any]:
         return self._request("GET", f"/channels/{channel_id}", None, deadline=deadline, bot=True)
@@ -85,7 +102,14 @@ class DiscordRest:
         return headers
 
     def _request(
-        self, method: str, path: str, body: Any, *, deadline: float | None = None, bot: bool = False
+        self,
+        method: str,
+        path: str,
+        body: Any,
+        *,
+        deadline: float | None = None,
+        bot: bool = False,
+        idempotent: bool = True,
     ) -> dict[str, Any]:
         import httpx
 
@@ -93,13 +117,22 @@ class DiscordRest:
         payload = b"" if body is None else json.dumps(body).encode()
         server_errors = 0
         while True:
+            left = deadline - self._clock()
+            if left <= 0.05:
+                raise DiscordError("no time left before the interaction token expires")
+            timeout = httpx.Timeout(min(READ_TIMEOUT_SECONDS, left), connect=min(3.0, left))
             try:
                 response = self._client.request(
-                    method, self._base_url + path, content=payload, headers=self._headers(bot)
+                    method, self._base_url + path, content=payload, headers=self._headers(bot), timeout=timeout
                 )
             except httpx.HTTPError as exc:
                 server_errors += 1
-                if server_errors > MAX_SERVER_ERROR_RETRIES or not self._wait(2.0**server_errors / 4, deadline):
+                never_sent = isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
+                if (
+                    not (idempotent or never_sent)
+                    or server_errors > MAX_SERVER_ERROR_RETRIES
+                    or not self._wait(2.0**server_errors / 4, deadline)
+                ):
                     raise DiscordError(f"Discord could not be reached ({type(exc).__name__})") from None
                 continue
             status = response.status_code
@@ -109,7 +142,7 @@ class DiscordRest:
                 if self._wait(_retry_after(response), deadline):
                     continue
                 raise DiscordError("Discord kept rate limiting the request until its deadline", status)
-            if status >= 500:
+            if status >= 500 and (idempotent or status in NOT_PROCESSED_STATUSES):
                 server_errors += 1
                 if server_errors <= MAX_SERVER_ERROR_RETRIES and self._wait(2.0**server_errors / 4, deadline):
                     continue
@@ -127,6 +160,13 @@ class DiscordRest:
             return False
         self._sleep(delay)
         return True
+
+
+def nonce_for(*parts: str) -> str:
+    """A message nonce (at most 25 characters) that is the same for the same effect of the same job."""
+    import hashlib
+
+    return hashlib.sha256(":".join(parts).encode()).hexdigest()[:NONCE_LENGTH]
 
 
 def _retry_after(response: httpx.Response) -> float:

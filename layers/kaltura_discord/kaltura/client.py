@@ -342,11 +342,12 @@ class KalturaClient:
                 "TIMEOUT", f"{name} timed out ({type(exc).__name__})", secrets=secrets, request_sent=not before
             ) from None
         except httpx.TransportError as exc:
+            never_sent = isinstance(exc, httpx.ConnectError)
             raise KalturaUnavailable(
-                "CONNECTION_ERROR",
+                "CONNECTION_ERROR" if never_sent else "NO_ANSWER",
                 f"{name} failed: {type(exc).__name__}: {exc}",
                 secrets=secrets,
-                request_sent=not isinstance(exc, httpx.ConnectError),
+                request_sent=not never_sent,
             ) from None
         return _result(name, response, secrets)
 

@@ -21,6 +21,7 @@ import itertools
 import json
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -30,6 +31,7 @@ _WEBHOOK_ORIGINAL = re.compile(r"^/webhooks/(?P<app>\d+)/(?P<token>[^/]+)/messag
 _WEBHOOK = re.compile(r"^/webhooks/(?P<app>\d+)/(?P<token>[^/]+)$")
 _CHANNEL_MESSAGES = re.compile(r"^/channels/(?P<channel>\d+)/messages(?:/(?P<message>\d+))?$")
 _CHANNEL = re.compile(r"^/channels/(?P<channel>\d+)$")
+NONCE_WINDOW_SECONDS = 300.0
 _COMMANDS = re.compile(r"^/applications/(?P<app>\d+)(?:/guilds/(?P<guild>\d+))?/commands$")
 
 
@@ -62,6 +64,7 @@ class _State:
     expired_tokens: set[str] = field(default_factory=set)
     channels: dict[str, str] = field(default_factory=dict)
     commands: dict[tuple[str, str | None], list[dict[str, Any]]] = field(default_factory=dict)
+    nonces: dict[tuple[str, str], tuple[dict[str, Any], float]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1_100_000_000_000_000_000))
 
@@ -157,7 +160,7 @@ class _Handler(BaseHTTPRequestHandler):
             if not self._authorized():
                 return 401, {"code": 0, "message": "401: Unauthorized"}
             if method == "POST" and isinstance(body, dict) and match["message"] is None:
-                return 200, self._message(body, channel_id=match["channel"])
+                return 200, self._create_message(body, channel_id=match["channel"])
             if method == "PATCH" and isinstance(body, dict) and match["message"] is not None:
                 return 200, {**self._message(body, channel_id=match["channel"]), "id": match["message"]}
         elif match := _CHANNEL.match(path):
@@ -184,6 +187,24 @@ class _Handler(BaseHTTPRequestHandler):
             return 404, {"code": 0, "message": "404: Not Found"}
         return 405, {"code": 0, "message": "405: Method Not Allowed"}
 
+    def _create_message(self, body: dict[str, Any], channel_id: str) -> dict[str, Any]:
+        """``enforce_nonce`` with a ``nonce``: "it will be checked for uniqueness in the past few minutes. If
+        another message was created by the same author with the same nonce, that message will be returned and no
+        new message will be created" (Discord's Create Message docs; ``MessageCreateRequest`` in openapi.json).
+        The bot is the only author here."""
+        state = self.server.state
+        nonce = body.get("nonce")
+        if not (body.get("enforce_nonce") and isinstance(nonce, str | int)):
+            return self._message(body, channel_id)
+        with state.lock:
+            known = state.nonces.get((channel_id, str(nonce)))
+            if known is not None and time.monotonic() - known[1] < NONCE_WINDOW_SECONDS:
+                return known[0]
+        created = self._message(body, channel_id)
+        with state.lock:
+            state.nonces[(channel_id, str(nonce))] = (created, time.monotonic())
+        return created
+
     def _message(self, body: dict[str, Any], channel_id: str) -> dict[str, Any]:
         return {
             "id": self.server.state.snowflake(),
@@ -193,6 +214,7 @@ class _Handler(BaseHTTPRequestHandler):
             "embeds": body.get("embeds", []),
             "components": body.get("components", []),
             "flags": body.get("flags", 0),
+            **({"nonce": body["nonce"]} if "nonce" in body else {}),
         }
 
     def _command(self, key: tuple[str, str | None], item: dict[str, Any]) -> dict[str, Any]:
@@ -282,7 +304,9 @@ class DiscordStandIn:
         return f"{self.url}/api/v10"
 
     def start(self) -> DiscordStandIn:
-        self._thread = threading.Thread(target=self._server.serve_forever, name="discord-standin", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="discord-standin", daemon=True
+        )
         self._thread.start()
         return self
 

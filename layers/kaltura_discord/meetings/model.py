@@ -84,6 +84,8 @@ class Meeting:
     message_id: str | None = None
     ended_at: int | None = None
     ended_by: str | None = None
+    cleanup_pending: str | None = None
+    """The end action (update/delete) Kaltura failed when the meeting ended, still to be applied."""
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property

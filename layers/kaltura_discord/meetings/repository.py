@@ -13,7 +13,7 @@ from kaltura_discord.text import escape_markdown
 ENDED_RETENTION_SECONDS = 90 * 24 * 3600
 FAILED_RETENTION_SECONDS = 7 * 24 * 3600
 _STATUSES = frozenset(get_args(MeetingStatus))
-_OPTIONAL_TEXT = ("room_id", "channel_id", "message_id", "ended_by", "description")
+_OPTIONAL_TEXT = ("room_id", "channel_id", "message_id", "ended_by", "description", "cleanup_pending")
 
 
 def _key(guild_id: str, meeting_id: str) -> dict[str, Any]:
@@ -61,6 +61,7 @@ def _from_item(item: dict[str, Any]) -> Meeting:
         message_id=text("message_id"),
         ended_at=int(item["ended_at"]["N"]) if "ended_at" in item else None,
         ended_by=text("ended_by"),
+        cleanup_pending=text("cleanup_pending"),
     )
 
 
@@ -80,8 +81,11 @@ class MeetingRepository(dynamodb.TableAdapter):
             return None
 
     def create(self, meeting: Meeting) -> bool:
-        """Write a new record; False when one with this id already exists (a repeated job)."""
-        return self.put_if_absent(_to_item(meeting))
+        """Write a new record; False when one with this id already exists (a repeated job). A ``creating`` record
+        expires like a failed one unless activation makes it live, so a start that died midway is not kept forever."""
+        item = _to_item(meeting)
+        item["expires_at"] = {"N": str(int(self._clock()) + FAILED_RETENTION_SECONDS)}
+        return self.put_if_absent(item)
 
     def activate(self, meeting: Meeting, room_id: str) -> Meeting:
         """``creating``/``failed`` -> ``active`` with its room; a concurrent activation returns the winner."""
@@ -117,6 +121,21 @@ class MeetingRepository(dynamodb.TableAdapter):
                 ":reason": {"S": reason[:500]},
                 ":expires": {"N": str(int(self._clock()) + FAILED_RETENTION_SECONDS)},
             },
+        )
+
+    def set_cleanup_pending(self, meeting: Meeting, end_action: str) -> None:
+        self.client.update_item(
+            TableName=self.table,
+            Key=_key(meeting.guild_id, meeting.meeting_id),
+            UpdateExpression="SET cleanup_pending = :action",
+            ExpressionAttributeValues={":action": {"S": end_action}},
+        )
+
+    def clear_cleanup_pending(self, meeting: Meeting) -> None:
+        self.client.update_item(
+            TableName=self.table,
+            Key=_key(meeting.guild_id, meeting.meeting_id),
+            UpdateExpression="REMOVE cleanup_pending",
         )
 
     def delete(self, meeting: Meeting) -> None:

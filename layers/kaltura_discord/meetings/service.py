@@ -17,6 +17,7 @@ from kaltura_discord.meetings.model import (
     Meeting,
     MeetingAlreadyEnded,
     MeetingBackendUnavailable,
+    MeetingError,
     MeetingNotFound,
     MeetingPermissionDenied,
     MeetingRequest,
@@ -30,6 +31,8 @@ log = get_logger(__name__)
 KalturaRole = Literal["viewer", "moderator", "admin"]
 EndAction = Literal["none", "update", "delete"]
 ENDED_TAG = "kaltura-discord-ended"
+LATE_ROOM_WAITS = (2.0, 5.0, 10.0, 20.0)
+"""When to look again for a room whose add was answered by silence: about 40 s, after the person was told."""
 
 
 class RoomGatewayError(Exception):
@@ -42,6 +45,26 @@ class RoomGatewayError(Exception):
 
 class RoomGatewayUnavailable(RoomGatewayError):
     """The backend did not answer; a create may or may not have happened."""
+
+
+def not_started(code: str) -> str:
+    """What the person hears when Kaltura failed a start: a slow Kaltura and a failing one read differently."""
+    if code in ("TIMEOUT", "NO_ANSWER"):
+        return "Kaltura did not answer in time, so the meeting was not started. Please try again in a minute."
+    if code.startswith("HTTP_"):
+        return (
+            f"Kaltura is having trouble right now (it answered HTTP {code[5:]}), so the meeting was not started. "
+            "Please try again in a minute."
+        )
+    return "Kaltura could not be reached, so the meeting was not started. Please try again in a minute."
+
+
+class MeetingOutcomeUnknown(MeetingBackendUnavailable):
+    """Kaltura may have made the room although its answer was lost; ``meeting`` is the failed record."""
+
+    def __init__(self, message: str, meeting: Meeting) -> None:
+        super().__init__(message)
+        self.meeting = meeting
 
 
 class RoomGateway(Protocol):
@@ -89,11 +112,16 @@ def split_name(display_name: str) -> tuple[str, str]:
 
 class MeetingService:
     def __init__(
-        self, repository: MeetingRepository, rooms: RoomGateway, clock: Callable[[], float] = time.time
+        self,
+        repository: MeetingRepository,
+        rooms: RoomGateway,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.repository = repository
         self.rooms = rooms
         self._clock = clock
+        self._sleep = sleep
 
     def start(
         self,
@@ -125,12 +153,10 @@ class MeetingService:
             # An earlier attempt may have created the room and lost the answer: never add a second one.
             try:
                 found = self.rooms.find_room_by_reference(meeting.meeting_id)
-            except RoomGatewayError:
-                raise MeetingBackendUnavailable(
-                    "Kaltura did not answer in time, so the meeting was not started. Please try again in a minute."
-                ) from None
+            except RoomGatewayError as exc:
+                raise MeetingBackendUnavailable(not_started(exc.code)) from None
             if found is not None:
-                return self.repository.activate(meeting, found)
+                return self._activate(meeting, found)
         try:
             room_id = self.rooms.create_room(
                 request.title,
@@ -140,19 +166,40 @@ class MeetingService:
                 owner=host.kaltura_user_id,
                 reference=meeting.meeting_id,
             )
-        except RoomGatewayUnavailable:
-            room_id = self._recover_room(meeting)
+        except RoomGatewayUnavailable as exc:
+            room_id = self._recover_room(meeting, exc.code)
         except RoomGatewayError as exc:
             self.repository.delete(meeting)
             raise MeetingBackendUnavailable(
                 f"Kaltura refused to create the room ({exc.code or 'error'}). No meeting was created; "
                 "ask a server admin to check the Kaltura settings (template rooms) and try again."
             ) from None
-        return self.repository.activate(meeting, room_id)
+        return self._activate(meeting, room_id)
 
-    def _recover_room(self, meeting: Meeting) -> str:
+    def _activate(self, meeting: Meeting, room_id: str) -> Meeting:
+        """Record the room; if storage fails now, remove the room again rather than leave it orphaned."""
+        try:
+            return self.repository.activate(meeting, room_id)
+        except MeetingError:
+            raise
+        except Exception as exc:
+            log.error(
+                "storage failed after the room was made; removing the room",
+                extra={"meeting_id": meeting.meeting_id, "error_type": type(exc).__name__},
+            )
+            try:
+                self.rooms.delete_room(room_id)
+            except RoomGatewayError:
+                log.error("could not remove the room either", extra={"meeting_id": meeting.meeting_id})
+            raise MeetingBackendUnavailable(
+                "The bot's storage failed while the meeting was being started, so it was not started (its Kaltura "
+                "room was removed again). Please try again in a minute."
+            ) from None
+
+    def _recover_room(self, meeting: Meeting, code: str) -> str:
         """Kaltura's answer was lost: the room may exist. Find it by its referenceId, or keep the record as
-        ``failed`` (never listed, expiring) so a room that appears later still has a record to reconcile with.
+        ``failed`` (never listed, expiring) so a room that appears later can still be found and removed
+        (:meth:`remove_late_room`).
         """
         try:
             room_id = self.rooms.find_room_by_reference(meeting.meeting_id)
@@ -160,11 +207,45 @@ class MeetingService:
             room_id = None
         if room_id is None:
             self.repository.mark_failed(meeting, "room creation outcome unknown: Kaltura did not answer")
-            log.error("room creation outcome unknown", extra={"meeting_id": meeting.meeting_id})
-            raise MeetingBackendUnavailable(
-                "Kaltura did not answer in time, so the meeting was not started. Please try again in a minute."
-            )
+            log.error("room creation outcome unknown", extra={"meeting_id": meeting.meeting_id, "code": code})
+            raise MeetingOutcomeUnknown(not_started(code), meeting)
         return room_id
+
+    def remove_late_room(
+        self,
+        meeting: Meeting,
+        waits: tuple[float, ...] = (2.0, 5.0, 10.0, 20.0),
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> str | None:
+        """After a start whose outcome was unknown (and which the person was told failed): look for a room that
+        Kaltura made anyway, a few times, and remove it, so no orphan room is left. Returns the removed room id."""
+        for pause in (0.0, *waits):
+            self._sleep(pause)
+            try:
+                found = self.rooms.find_room_by_reference(meeting.meeting_id)
+                if found is None:
+                    continue
+                self.rooms.delete_room(found)
+            except RoomGatewayError:
+                continue
+            log.warning(
+                "removed a room Kaltura made after its answer was lost", extra={"meeting_id": meeting.meeting_id}
+            )
+            return found
+        return None
+
+    def roll_back(self, meeting: Meeting, reason: str) -> None:
+        """A live meeting nobody was told about: end it and remove its room (the server's ``unconfirmed_start``)."""
+        try:
+            ended = self.repository.end(meeting.guild_id, meeting.meeting_id, "kaltura-discord")
+        except MeetingError:
+            return
+        if ended.room_id:
+            try:
+                self.rooms.delete_room(ended.room_id)
+            except RoomGatewayError:
+                self.repository.set_cleanup_pending(ended, "delete")
+        log.warning("rolled back an unconfirmed meeting", extra={"meeting_id": meeting.meeting_id, "reason": reason})
 
     def get(self, guild_id: str, meeting_id: str) -> Meeting:
         meeting = self.repository.get(guild_id, meeting_id)
@@ -220,16 +301,36 @@ class MeetingService:
         ended = self.repository.end(guild_id, meeting_id, member.user_id)
         if ended.room_id and end_action != "none":
             try:
-                if end_action == "delete":
-                    self.rooms.delete_room(ended.room_id)
-                else:
-                    self.rooms.mark_room_ended(ended.room_id)
+                self._clean_up(ended.room_id, end_action)
             except RoomGatewayError as exc:
                 log.warning(
-                    "room clean-up after ending failed",
+                    "room clean-up after ending failed; recorded to retry",
                     extra={"meeting_id": meeting_id, "end_action": end_action, "error": str(exc)},
                 )
+                self.repository.set_cleanup_pending(ended, end_action)
+                return ended.with_changes(cleanup_pending=end_action)
         return ended
+
+    def _clean_up(self, room_id: str, end_action: EndAction) -> None:
+        if end_action == "delete":
+            self.rooms.delete_room(room_id)
+        elif end_action == "update":
+            self.rooms.mark_room_ended(room_id)
+
+    def retry_cleanup(self, meeting: Meeting, waits: tuple[float, ...] = LATE_ROOM_WAITS) -> bool:
+        """Apply the end action that Kaltura failed at the end, a few more times; True once it is done."""
+        action = meeting.cleanup_pending
+        if not meeting.room_id or action not in ("update", "delete"):
+            return True
+        for pause in (0.0, *waits):
+            self._sleep(pause)
+            try:
+                self._clean_up(meeting.room_id, action)  # type: ignore[arg-type]
+            except RoomGatewayError:
+                continue
+            self.repository.clear_cleanup_pending(meeting)
+            return True
+        return False
 
     def list_active(self, guild_id: str) -> list[Meeting]:
         return self.repository.list_guild(guild_id, "active")

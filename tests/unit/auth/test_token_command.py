@@ -40,6 +40,14 @@ def run(options: list[dict[str, Any]] | None = None, **kwargs: Any) -> dict[str,
     return handle_interaction(Interaction(command("kaltura-token", options, **kwargs))).to_dict()
 
 
+def test_a_replayed_request_mints_no_second_token() -> None:
+    payload = command("kaltura-token", None, permissions=MANAGE_GUILD)
+    first = handle_interaction(Interaction(payload)).to_dict()
+    replay = handle_interaction(Interaction(payload)).to_dict()
+    assert token_of(first)
+    assert "already handled" in replay["data"]["content"] and "```" not in replay["data"]["content"]
+
+
 def token_of(answer: dict[str, Any]) -> str:
     data = answer["data"]
     text = data.get("content", "") + "".join(e.get("description", "") for e in data.get("embeds", []))
@@ -118,7 +126,8 @@ def test_without_signing_keys_the_member_is_told_and_the_operator_sees_why(monke
     handler.setFormatter(JsonFormatter())
     logging.getLogger("kaltura_discord").addHandler(handler)
     try:
-        answer = run()
+        payload = command("kaltura-token", None, permissions=MANAGE_GUILD)
+        answer = handle_interaction(Interaction(payload, "https://api.example.test")).to_dict()
     finally:
         logging.getLogger("kaltura_discord").removeHandler(handler)
     assert "not set up" in answer["data"]["content"]
@@ -126,13 +135,13 @@ def test_without_signing_keys_the_member_is_told_and_the_operator_sees_why(monke
 
 
 def test_the_token_is_not_logged(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("API_BASE_URL", "https://api.example.test/v1/")
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     handler.setFormatter(JsonFormatter())
     logging.getLogger("kaltura_discord").addHandler(handler)
     try:
-        answer = run()
+        payload = command("kaltura-token", None, permissions=MANAGE_GUILD)
+        answer = handle_interaction(Interaction(payload, "https://api.example.test")).to_dict()
     finally:
         logging.getLogger("kaltura_discord").removeHandler(handler)
     token = token_of(answer)

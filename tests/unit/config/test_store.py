@@ -105,6 +105,39 @@ def test_a_change_function_is_re_applied_after_losing_a_race(store: ConfigStore,
     assert len(table.audit[GUILD]) == 1
 
 
+def test_twenty_concurrent_writers_on_twenty_keys_all_succeed(table: MemoryConfigTable) -> None:
+    """Each lost race re-reads and re-applies: nothing they change overlaps, so none is refused."""
+    import threading
+
+    store = ConfigStore(table, now=lambda: NOW, sleep=lambda _: None)
+    roles = [str(1_000_000_000_000_000_000 + n) for n in range(20)]
+    start, errors = threading.Barrier(20), []
+
+    def set_one(role: str) -> None:
+        start.wait()
+        try:
+            store.set_value(GUILD, f"roles.mapping.{role}", "moderator", actor_id=ACTOR)
+        except ConfigConflict as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=set_one, args=(role,)) for role in roles]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    overrides, version = store.get_overrides(GUILD)
+    assert set(overrides["roles"]["mapping"]) == set(roles) and version == 20
+
+
+def test_a_lost_race_on_the_same_key_is_a_conflict(table: MemoryConfigTable) -> None:
+    store = ConfigStore(table, now=lambda: NOW, sleep=lambda _: None)
+    table.before_write = lambda: table.put(GUILD, {"roles": {"default": "admin"}}, 1)
+    with pytest.raises(ConfigConflict):
+        store.set_value(GUILD, "roles.default", "moderator", actor_id=ACTOR)
+    assert store.get_overrides(GUILD) == ({"roles": {"default": "admin"}}, 1)
+
+
 def test_with_retries_disabled_a_lost_race_is_reported(store: ConfigStore, table: MemoryConfigTable) -> None:
     table.before_write = lambda: table.put(GUILD, {"roles": {"default": "admin"}}, 1)
     with pytest.raises(ConfigConflict):
