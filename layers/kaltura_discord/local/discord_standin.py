@@ -20,6 +20,7 @@ import argparse
 import itertools
 import json
 import re
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -54,6 +55,8 @@ class _Failure:
     body: Any
     headers: dict[str, str]
     remaining: int
+    lose_answer: bool = False
+    """Act on the request, then close the connection without answering (an answer that never came)."""
 
 
 @dataclass
@@ -65,6 +68,7 @@ class _State:
     channels: dict[str, str] = field(default_factory=dict)
     commands: dict[tuple[str, str | None], list[dict[str, Any]]] = field(default_factory=dict)
     nonces: dict[tuple[str, str], tuple[dict[str, Any], float]] = field(default_factory=dict)
+    created: list[dict[str, Any]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1_100_000_000_000_000_000))
 
@@ -125,11 +129,16 @@ class _Handler(BaseHTTPRequestHandler):
                 failure.remaining -= 1
                 if failure.remaining <= 0:
                     state.failures.remove(failure)
-        if failure is not None:
+        if failure is not None and not failure.lose_answer:
             self._record(method, path, body, failure.status)
             self._send(failure.status, failure.body, failure.headers)
             return
         status, answer = self._route(method, path, body)
+        if failure is not None:
+            self._record(method, path, body, 0)
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
         self._record(method, path, body, status)
         self._send(status, answer)
 
@@ -148,7 +157,7 @@ class _Handler(BaseHTTPRequestHandler):
             if match["token"] in state.expired_tokens:
                 return 404, {"code": 10015, "message": "Unknown Webhook"}
             if method == "PATCH" and isinstance(body, dict):
-                return 200, self._message(body, channel_id="0")
+                return 200, self._message_object(body, channel_id="0")
             if method == "DELETE":
                 return 204, None
         elif match := _WEBHOOK.match(path):
@@ -162,7 +171,7 @@ class _Handler(BaseHTTPRequestHandler):
             if method == "POST" and isinstance(body, dict) and match["message"] is None:
                 return 200, self._create_message(body, channel_id=match["channel"])
             if method == "PATCH" and isinstance(body, dict) and match["message"] is not None:
-                return 200, {**self._message(body, channel_id=match["channel"]), "id": match["message"]}
+                return 200, {**self._message_object(body, channel_id=match["channel"]), "id": match["message"]}
         elif match := _CHANNEL.match(path):
             if not self._authorized():
                 return 401, {"code": 0, "message": "401: Unauthorized"}
@@ -206,6 +215,12 @@ class _Handler(BaseHTTPRequestHandler):
         return created
 
     def _message(self, body: dict[str, Any], channel_id: str) -> dict[str, Any]:
+        message = self._message_object(body, channel_id)
+        with self.server.state.lock:
+            self.server.state.created.append(message)
+        return message
+
+    def _message_object(self, body: dict[str, Any], channel_id: str) -> dict[str, Any]:
         return {
             "id": self.server.state.snowflake(),
             "channel_id": channel_id,
@@ -339,6 +354,11 @@ class DiscordStandIn:
         with self._state.lock:
             self._state.failures.append(_Failure(re.compile(pattern), status, body, headers or {}, times))
 
+    def lose_answer_next(self, pattern: str, times: int = 1) -> None:
+        """Carry out the next ``times`` matching requests, then drop the connection before answering."""
+        with self._state.lock:
+            self._state.failures.append(_Failure(re.compile(pattern), 0, None, {}, times, lose_answer=True))
+
     def rate_limit_next(self, pattern: str, retry_after: float = 0.01, times: int = 1) -> None:
         body = {"message": "You are being rate limited.", "retry_after": retry_after, "global": False}
         headers = {
@@ -349,6 +369,11 @@ class DiscordStandIn:
             "X-RateLimit-Scope": "user",
         }
         self.fail_next(pattern, 429, body, headers, times)
+
+    def channel_messages(self, channel_id: str) -> list[dict[str, Any]]:
+        """Messages really created in a channel (a nonce-deduplicated repeat is not a second one)."""
+        with self._state.lock:
+            return [m for m in self._state.created if m["channel_id"] == channel_id]
 
     def add_channel(self, channel_id: str, guild_id: str) -> None:
         """Make ``GET /channels/{channel_id}`` answer with this guild (also ``POST /_standin/channels``)."""

@@ -153,3 +153,37 @@ def test_secret_looking_fields_are_redacted() -> None:
     entry = json.loads(JsonFormatter().format(record))
     assert entry["bot_token"] == entry["admin_secret"] == "[redacted]"
     assert entry["interaction_id"] == "123"
+
+
+def test_a_signed_body_nested_deeper_than_json_can_parse_is_400(app: InteractionsApp) -> None:
+    raw = b'{"type": 2, "data": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    result = app.handle(v2_event(raw))
+    assert result["statusCode"] == 400
+
+
+@pytest.mark.parametrize("permissions", ["-1", "-8", "1e3", "0x20", "", None, True, "   32", "\uff13\uff12"])
+def test_a_permission_bitfield_that_is_not_a_decimal_count_is_no_permission(permissions: object) -> None:
+    payload = command("kaltura-token")
+    payload["member"]["permissions"] = permissions
+    assert Interaction(payload).permissions == 0
+    answer = handle_interaction(Interaction(payload)).to_dict()
+    assert "Manage Server" in answer["data"]["content"]
+
+
+def test_join_links_point_at_the_address_api_gateway_named(
+    app: InteractionsApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[str | None] = []
+
+    def dispatch(_payload: dict[str, Any], base_url: str | None) -> str:
+        seen.append(base_url)
+        return '{"type":4}'
+
+    event = signed_event(command("kaltura-help"))
+    event["requestContext"]["domainName"] = "abc123.execute-api.eu-west-1.amazonaws.com"
+    event["headers"]["host"] = "evil.example"
+    InteractionsApp(PUBLIC_KEY_HEX, dispatch).handle(event)
+    InteractionsApp(PUBLIC_KEY_HEX, dispatch, public_base_url="https://bot.example.org").handle(event)
+    del event["requestContext"]["domainName"]
+    InteractionsApp(PUBLIC_KEY_HEX, dispatch).handle(event)
+    assert seen == ["https://abc123.execute-api.eu-west-1.amazonaws.com", "https://bot.example.org", None]
