@@ -93,6 +93,24 @@ class _SecretStore:
     def __init__(self) -> None:
         self._loaded: dict[str, Any] | None = None
         self._loaded_at = 0.0
+        self._secrets_provider: Any = None
+
+    def _provider(self) -> Any:
+        """Powertools' provider over a deadline-bound client: on the interactions path a cold read of the secret
+        fits the 3 s like every other call (see :mod:`kaltura_discord.aws`)."""
+        if self._secrets_provider is None:
+            from aws_lambda_powertools.utilities import parameters
+
+            from kaltura_discord.aws import BoundedClient
+
+            def standard() -> Any:
+                import boto3
+
+                return boto3.client("secretsmanager")
+
+            bounded: Any = BoundedClient("secretsmanager", standard)
+            self._secrets_provider = parameters.SecretsProvider(boto3_client=bounded)
+        return self._secrets_provider
 
     def clear(self) -> None:
         self._loaded = None
@@ -104,9 +122,15 @@ class _SecretStore:
         secret_id = optional("SECRETS_ID")
         if secret_id is None:
             return {}
-        from aws_lambda_powertools.utilities import parameters
+        try:
+            raw = self._provider().get(secret_id, max_age=int(SECRETS_MAX_AGE_SECONDS))
+        except Exception as exc:
+            from kaltura_discord.aws import ServiceUnavailable
 
-        raw = parameters.get_secret(secret_id, max_age=int(SECRETS_MAX_AGE_SECONDS))
+            reason = exc.__cause__ or exc.__context__  # Powertools wraps it in GetParameterError
+            if isinstance(reason, ServiceUnavailable):
+                raise reason from None  # one error type for "did not answer in time", whatever the caller
+            raise
         text = raw.decode() if isinstance(raw, bytes) else str(raw)
         try:
             value = json.loads(text)
