@@ -21,7 +21,7 @@ from kaltura_discord.discord.interaction import MANAGE_GUILD, Interaction
 from kaltura_discord.discord.responses import ButtonStyle, InteractionResponse
 from kaltura_discord.discord.router import UserFacingError
 
-SECTIONS = ("notifications", "commands", "roles", "kaltura", "share")
+SECTIONS = ("notifications", "commands", "roles", "kaltura", "meetings", "share")
 RESET = "config-reset"
 CODE_BLOCK_BUDGET = 1800
 

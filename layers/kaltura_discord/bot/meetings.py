@@ -11,14 +11,14 @@ from kaltura_discord.bot.jobs import Job, defer
 from kaltura_discord.config import get_config, render_for
 from kaltura_discord.config.model import GuildConfig
 from kaltura_discord.discord import responses
-from kaltura_discord.discord.interaction import Interaction
+from kaltura_discord.discord.interaction import ADMINISTRATOR, MANAGE_GUILD, Interaction
 from kaltura_discord.discord.responses import ButtonStyle, InteractionResponse
 from kaltura_discord.discord.rest import DiscordError, DiscordRest, nonce_for
 from kaltura_discord.discord.router import UserFacingError
 from kaltura_discord.logs import get_logger
 from kaltura_discord.meetings.model import Meeting, MeetingError, MeetingRequest
-from kaltura_discord.meetings.repository import MeetingRepository
-from kaltura_discord.meetings.service import MeetingOutcomeUnknown, MeetingService, Member
+from kaltura_discord.meetings.repository import LivePage, MeetingRepository
+from kaltura_discord.meetings.service import Limits, MeetingOutcomeUnknown, MeetingService, Member
 from kaltura_discord.text import escape_markdown
 
 log = get_logger(__name__)
@@ -61,16 +61,38 @@ def _guild(interaction: Interaction) -> str:
     return interaction.guild_id
 
 
-def member_of(config: GuildConfig, user_id: str, display_name: str, role_ids: Any) -> Member:
-    return Member(user_id=user_id, display_name=display_name, role=config.kaltura_role_for(role_ids))
+def member_of(
+    config: GuildConfig, user_id: str, display_name: str, role_ids: Any, *, manages_server: bool = False
+) -> Member:
+    return Member(
+        user_id=user_id,
+        display_name=display_name,
+        role=config.kaltura_role_for(role_ids),
+        manages_server=manages_server,
+    )
 
 
 def _interaction_member(interaction: Interaction, config: GuildConfig) -> Member:
-    return member_of(config, interaction.user_id, interaction.display_name, interaction.role_ids)
+    manages = interaction.has_permission(MANAGE_GUILD)
+    return member_of(
+        config, interaction.user_id, interaction.display_name, interaction.role_ids, manages_server=manages
+    )
 
 
 def _job_member(job: Job, config: GuildConfig) -> Member:
-    return member_of(config, job.user_id, job.display_name, job.role_ids)
+    manages = bool(job.permissions & (MANAGE_GUILD | ADMINISTRATOR))
+    return member_of(config, job.user_id, job.display_name, job.role_ids, manages_server=manages)
+
+
+def limits_for(config: GuildConfig) -> Limits:
+    """The server's ``meetings.*`` settings as the meetings domain applies them."""
+    meetings = config.meetings
+    return Limits(
+        max_active=meetings.max_active,
+        max_starts_per_member_per_hour=meetings.max_starts_per_member_per_hour,
+        share_cooldown_seconds=meetings.share_cooldown_seconds,
+        exempt_moderators=meetings.exempt_moderators,
+    )
 
 
 # ---- messages -------------------------------------------------------------------------------------------
@@ -116,34 +138,37 @@ def meeting_message(meeting: Meeting) -> dict[str, Any]:
     return responses.message_body(content, embeds=[meeting_embed(meeting)], components=components)
 
 
-def list_page(meetings: list[Meeting], page: int) -> dict[str, Any]:
-    pages = max(1, -(-len(meetings) // PAGE_SIZE))
-    page = min(max(page, 0), pages - 1)
-    shown = meetings[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
-    if not meetings:
+def list_page(page: LivePage, number: int) -> dict[str, Any]:
+    """One page of live meetings. The page buttons carry cursors into the live index (``meetings-page:<number>:
+    <older|newer>:<cursor>``), so each press is one Query of a page, whatever the server's history."""
+    if not page.meetings:
         return responses.message_body("No meetings are running in this server. Start one with `/kaltura-start`.")
+    pages = max(1, -(-page.total // PAGE_SIZE))
+    number = min(max(number, 1), pages)
     lines = [
         f"**{escape_markdown(m.title)}** \u00b7 {TYPE_LABELS.get(m.type, m.type)} \u00b7 host <@{m.host_id}> "
         f"\u00b7 started <t:{int(m.created_at)}:R> \u00b7 `{m.short_id}`"
-        for m in shown
+        for m in page.meetings
     ]
     components = [
         responses.action_row(
             *(
                 responses.button(f"Join {m.title}", custom_id=f"{JOIN}:{m.meeting_id}", style=ButtonStyle.SUCCESS)
-                for m in shown
+                for m in page.meetings
             )
         )
     ]
-    if pages > 1:
-        previous = responses.button("Previous", custom_id=f"{PAGE}:{page - 1}", style=ButtonStyle.SECONDARY)
-        following = responses.button("Next", custom_id=f"{PAGE}:{page + 1}", style=ButtonStyle.SECONDARY)
-        previous["disabled"], following["disabled"] = page == 0, page >= pages - 1
+    if page.newer or page.older:
+        newer = f"{PAGE}:{number - 1}:newer:{page.newer}" if page.newer else f"{PAGE}:1:first"
+        older = f"{PAGE}:{number + 1}:older:{page.older}" if page.older else f"{PAGE}:{number}:last"
+        previous = responses.button("Previous", custom_id=newer, style=ButtonStyle.SECONDARY)
+        following = responses.button("Next", custom_id=older, style=ButtonStyle.SECONDARY)
+        previous["disabled"], following["disabled"] = page.newer is None, page.older is None
         components.append(responses.action_row(previous, following))
     embed = {
-        "title": f"Live meetings ({len(meetings)})",
+        "title": f"Live meetings ({page.total})",
         "description": "\n".join(lines),
-        "footer": {"text": f"Page {page + 1} of {pages}"},
+        "footer": {"text": f"Page {number} of {pages}"},
         "color": COLOR_ACTIVE,
     }
     return responses.message_body(embeds=[embed], components=components)
@@ -224,18 +249,21 @@ def meeting_autocomplete(interaction: Interaction) -> InteractionResponse:
 
 def kaltura_list(interaction: Interaction) -> InteractionResponse:
     guild_id = _guild(interaction)
-    meetings = service().list_active(guild_id)
-    body = list_page(meetings, 0)
+    body = list_page(service().live_page(guild_id, PAGE_SIZE), 1)
     return responses.InteractionResponse(responses.CallbackType.CHANNEL_MESSAGE, {**body, "flags": responses.EPHEMERAL})
 
 
 def page_button(interaction: Interaction) -> InteractionResponse:
+    """``meetings-page:<number>:<older|newer>:<cursor>``; anything else (an old message's button) shows page 1."""
     guild_id = _guild(interaction)
-    try:
-        page = int(interaction.custom_id_parts[-1])
-    except ValueError:
-        page = 0
-    body = list_page(service().list_active(guild_id), page)
+    parts = interaction.custom_id_parts
+    number, direction, cursor = 1, "older", None
+    if len(parts) == 4 and parts[1].isdigit() and parts[2] in ("older", "newer"):
+        number, direction, cursor = int(parts[1]), parts[2], parts[3]
+    page = service().live_page(guild_id, PAGE_SIZE, cursor, direction)  # type: ignore[arg-type]
+    if cursor is not None and not page.meetings:  # the meetings of that page ended meanwhile
+        number, page = 1, service().live_page(guild_id, PAGE_SIZE)
+    body = list_page(page, number if cursor else 1)
     return responses.InteractionResponse(responses.CallbackType.UPDATE_MESSAGE, body)
 
 
@@ -271,10 +299,13 @@ def share_values(meeting: Meeting, shared_by: str) -> dict[str, str]:
 
 
 def share_button(interaction: Interaction) -> InteractionResponse:
+    """A public message and a notification per press: one per member per meeting per ``share_cooldown_seconds``."""
     guild_id = _guild(interaction)
     meeting = _domain(lambda: service().get(guild_id, interaction.custom_id_parts[-1]))
     if not meeting.is_active:
         raise UserFacingError(f"**{escape_markdown(meeting.title)}** has ended, so there is nothing to share.")
+    config = get_config(guild_id)
+    _domain(lambda: service().claim_share(meeting, _interaction_member(interaction, config), limits_for(config)))
     return defer(interaction, "meeting_share", {"meeting_id": meeting.meeting_id}, ephemeral=False)
 
 
@@ -376,6 +407,7 @@ def run_start(job: Job, discord: DiscordRest) -> None:
             _job_member(job, config),
             template_room_id=template_room_id,
             channel_id=job.channel_id,
+            limits=limits_for(config),
         )
     except MeetingOutcomeUnknown as exc:
         _report_privately(job, discord, str(exc))

@@ -397,13 +397,24 @@ def describe_error(error: ErrorDetails) -> str:
     return f"{key} must be {spec.expected} (got {_shown(error['input'])})"
 
 
+MAX_PROBLEMS: Final = 20
+"""A refusal lists at most this many problems (and how many more there were): a body of 40,000 unknown keys is
+answered in linear time and a few hundred bytes, not in seconds and megabytes."""
+
+
 def describe_errors(errors: Sequence[ErrorDetails]) -> list[str]:
-    messages: list[str] = []
+    """Distinct messages in order, at most ``MAX_PROBLEMS`` of them; each error is described only until then."""
+    messages: dict[str, None] = {}
+    described = 0
     for error in errors:
-        message = describe_error(error)
-        if message not in messages:
-            messages.append(message)
-    return messages
+        if len(messages) >= MAX_PROBLEMS:
+            break
+        messages.setdefault(describe_error(error))
+        described += 1
+    found = list(messages)
+    if described < len(errors):
+        found.append(f"... and {len(errors) - described} more problems")
+    return found
 
 
 def validate_config(data: Mapping[str, Any]) -> GuildConfig:

@@ -215,6 +215,18 @@ class CommandPolicy(_Section):
 ALWAYS_ALLOWED: Final = CommandPolicy.model_validate_json('{"enabled": true, "allowed_role_ids": []}')
 
 
+class TokenCommandPolicy(CommandPolicy):
+    """/kaltura-token's switch and role limit (which also govern the REST API tokens it minted), and how long a
+    token that can change the settings may live."""
+
+    config_write_max_hours: int = Field(
+        ge=1,
+        le=24,
+        description="Longest lifetime, in hours, of a new token with the config:write scope (at most 24; other "
+        "scopes go up to 720).",
+    )
+
+
 class Commands(_Section):
     """Per command: enabled, and which roles may use it (empty list: everyone)."""
 
@@ -224,7 +236,7 @@ class Commands(_Section):
     kaltura_end: CommandPolicy = Field(alias="kaltura-end")
     kaltura_help: CommandPolicy = Field(alias="kaltura-help")
     kaltura_status: CommandPolicy = Field(alias="kaltura-status")
-    kaltura_token: CommandPolicy = Field(alias="kaltura-token")
+    kaltura_token: TokenCommandPolicy = Field(alias="kaltura-token")
 
     def policy(self, name: str) -> CommandPolicy:
         """The policy for a command name; ``kaltura-config`` is always allowed (Discord permissions gate it)."""
@@ -275,6 +287,22 @@ class KalturaSettings(_Section):
         return self.kaf_base_url or f"{partner_id}.kaf.kaltura.com"
 
 
+class MeetingLimits(_Section):
+    """How much of the Kaltura account one server, and one member, may use (every server shares the account)."""
+
+    max_active: int = Field(ge=1, le=200, description="Live meetings this server may have at once.")
+    max_starts_per_member_per_hour: int = Field(
+        ge=1, le=60, description="Meetings one member may start in a clock hour (commands and the REST API alike)."
+    )
+    share_cooldown_seconds: int = Field(
+        ge=0, le=3600, description="How long a member waits before sharing the same meeting again (0: no wait)."
+    )
+    exempt_moderators: bool = Field(
+        description="Exempt Kaltura moderators and admins (by role mapping) and Manage Server members from the "
+        "per-member limits (starts per hour, share wait). The server-wide max_active always applies."
+    )
+
+
 class Share(_Section):
     """The public message the Share button posts."""
 
@@ -288,6 +316,7 @@ class GuildConfig(_Section):
     commands: Commands
     roles: Roles
     kaltura: KalturaSettings
+    meetings: MeetingLimits
     share: Share
 
     def kaltura_role_for(self, member_role_ids: Iterable[str]) -> KalturaRole:

@@ -33,6 +33,15 @@ class InvalidMeetingOptions(MeetingError):
     pass
 
 
+class MeetingLimitReached(MeetingError):
+    """A server or member limit (``meetings.*`` in the guild's config) refuses this; ``retry_at`` is when it frees,
+    when that is known (epoch seconds)."""
+
+    def __init__(self, message: str, retry_at: int | None = None) -> None:
+        super().__init__(message)
+        self.retry_at = retry_at
+
+
 class MeetingBackendUnavailable(MeetingError):
     """Kaltura or storage did not answer; nothing was left half-written."""
 

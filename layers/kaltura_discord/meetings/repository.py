@@ -1,23 +1,80 @@
-"""Meetings in DynamoDB: ``pk = GUILD#<guild>``, ``sk = MEETING#<id>``, so listing a guild's meetings is one
-query and a meeting id from another guild simply is not found. Ended and failed meetings expire (TTL).
+"""Meetings in DynamoDB, all in the guild's partition (``pk = GUILD#<guild>``), so a meeting id from another
+guild simply is not found:
+
+- ``sk = MEETING#<id>``: the meeting. Ended and failed meetings expire (TTL) after their retention.
+- ``sk = LIVE#<created ms>#<id>``: the index of live meetings, a copy of what a list shows. It is written in the
+  same transaction that makes a meeting live and deleted in the one that ends it, so listing, paging and
+  autocomplete read live meetings only (one Query per page, newest first), however many ended ones the guild has.
+- ``sk = COUNT#live``: how many meetings are live, kept in those same transactions; activating is conditional
+  on it being under the server's ``meetings.max_active``, so two concurrent starts cannot both take the last slot.
+- ``sk = STARTS#<user>#<hour>``: starts by one member in one clock hour (``max_starts_per_member_per_hour``),
+  counted with a conditional update; expires after two hours.
+- ``sk = SHARED#<meeting>#<user>``: when a member may share a meeting again (``share_cooldown_seconds``).
 """
 
 from __future__ import annotations
 
-from typing import Any, get_args
+import base64
+from dataclasses import dataclass
+from typing import Any, Literal, get_args
 
-from kaltura_discord.meetings.model import Meeting, MeetingAlreadyEnded, MeetingNotFound, MeetingStatus
+from kaltura_discord.meetings.model import (
+    Meeting,
+    MeetingAlreadyEnded,
+    MeetingLimitReached,
+    MeetingNotFound,
+    MeetingStatus,
+)
 from kaltura_discord.storage import dynamodb
 from kaltura_discord.text import escape_markdown
 
 ENDED_RETENTION_SECONDS = 90 * 24 * 3600
 FAILED_RETENTION_SECONDS = 7 * 24 * 3600
+HOUR = 3600
+LIVE_PREFIX = "LIVE#"
+COUNT_KEY = "COUNT#live"
+_LIVE_FIELDS = ("meeting_id", "title", "type", "host_id", "host_name", "created_at", "description", "room_id")
 _STATUSES = frozenset(get_args(MeetingStatus))
 _OPTIONAL_TEXT = ("room_id", "channel_id", "message_id", "ended_by", "description", "cleanup_pending")
 
 
 def _key(guild_id: str, meeting_id: str) -> dict[str, Any]:
     return {"pk": {"S": f"GUILD#{guild_id}"}, "sk": {"S": f"MEETING#{meeting_id}"}}
+
+
+def _item_key(guild_id: str, sort_key: str) -> dict[str, Any]:
+    return {"pk": {"S": f"GUILD#{guild_id}"}, "sk": {"S": sort_key}}
+
+
+def _live_sort_key(created_at: float, meeting_id: str) -> str:
+    return f"{LIVE_PREFIX}{round(created_at * 1000):015d}#{meeting_id}"
+
+
+def encode_cursor(sort_key: str) -> str:
+    """An opaque, URL- and custom_id-safe cursor for a position in the live index."""
+    return base64.urlsafe_b64encode(sort_key.removeprefix(LIVE_PREFIX).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> str | None:
+    """The index position a cursor names, or None for anything that is not one of ours."""
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    created, _, meeting_id = text.partition("#")
+    if not (created.isdigit() and len(created) == 15 and len(meeting_id) == 10 and meeting_id.isalnum()):
+        return None
+    return f"{LIVE_PREFIX}{text}"
+
+
+@dataclass(frozen=True)
+class LivePage:
+    """One page of live meetings, newest first, with cursors to the pages either side (None at the ends)."""
+
+    meetings: list[Meeting]
+    total: int
+    newer: str | None
+    older: str | None
 
 
 def _to_item(meeting: Meeting) -> dict[str, Any]:
@@ -87,27 +144,162 @@ class MeetingRepository(dynamodb.TableAdapter):
         item["expires_at"] = {"N": str(int(self._clock()) + FAILED_RETENTION_SECONDS)}
         return self.put_if_absent(item)
 
-    def activate(self, meeting: Meeting, room_id: str) -> Meeting:
-        """``creating``/``failed`` -> ``active`` with its room; a concurrent activation returns the winner."""
+    def activate(self, meeting: Meeting, room_id: str, *, max_active: int | None = None) -> Meeting:
+        """``creating``/``failed`` -> ``active`` with its room, its entry in the live index and one more live
+        meeting counted, in one transaction: a concurrent activation returns the winner; a server already at
+        ``max_active`` raises :class:`MeetingLimitReached` and nothing changes."""
+        live = meeting.with_changes(status="active", room_id=room_id)
+        count_condition = "attribute_not_exists(#count) OR #count < :max" if max_active is not None else None
+        count_update: Any = {
+            "TableName": self.table,
+            "Key": _item_key(meeting.guild_id, COUNT_KEY),
+            "UpdateExpression": "SET #count = if_not_exists(#count, :zero) + :one",
+            "ExpressionAttributeNames": {"#count": "count"},
+            "ExpressionAttributeValues": {":zero": {"N": "0"}, ":one": {"N": "1"}},
+        }
+        if count_condition is not None:
+            count_update["ConditionExpression"] = count_condition
+            count_update["ExpressionAttributeValues"][":max"] = {"N": str(max_active)}
+        try:
+            self.client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Update": {
+                            "TableName": self.table,
+                            "Key": _key(meeting.guild_id, meeting.meeting_id),
+                            "UpdateExpression": "SET #status = :active, room_id = :room REMOVE failure, expires_at",
+                            "ConditionExpression": "#status IN (:creating, :failed)",
+                            "ExpressionAttributeNames": {"#status": "status"},
+                            "ExpressionAttributeValues": {
+                                ":active": {"S": "active"},
+                                ":creating": {"S": "creating"},
+                                ":failed": {"S": "failed"},
+                                ":room": {"S": room_id},
+                            },
+                        }
+                    },
+                    {"Put": {"TableName": self.table, "Item": self._live_item(live)}},
+                    {"Update": count_update},
+                ]
+            )
+        except Exception as exc:
+            reasons = _cancellation_reasons(exc)
+            if reasons[:1] == ["ConditionalCheckFailed"]:
+                return self.get(meeting.guild_id, meeting.meeting_id)
+            if reasons[2:3] == ["ConditionalCheckFailed"]:
+                raise MeetingLimitReached(
+                    f"This server already has {max_active} live meetings, the most it allows. End one "
+                    "(`/kaltura-end`) and try again."
+                ) from None
+            raise
+        return live
+
+    def _live_item(self, meeting: Meeting) -> dict[str, Any]:
+        item = _to_item(meeting)
+        entry = {name: item[name] for name in _LIVE_FIELDS if name in item}
+        sort_key = _live_sort_key(meeting.created_at, meeting.meeting_id)
+        return {**_item_key(meeting.guild_id, sort_key), **entry, "status": {"S": "active"}}
+
+    def count_live(self, guild_id: str) -> int:
+        item = self.client.get_item(TableName=self.table, Key=_item_key(guild_id, COUNT_KEY), ConsistentRead=True).get(
+            "Item"
+        )
+        return max(0, int(item["count"]["N"])) if item and "count" in item else 0
+
+    def list_live(
+        self, guild_id: str, limit: int, cursor: str | None = None, direction: Literal["older", "newer"] = "older"
+    ) -> LivePage:
+        """One page of the live index (``limit`` + 1 items read, to know whether another page follows)."""
+        position = decode_cursor(cursor) if cursor else None
+        kwargs: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+            "ExpressionAttributeValues": {":pk": {"S": f"GUILD#{guild_id}"}, ":prefix": {"S": LIVE_PREFIX}},
+            "ScanIndexForward": position is not None and direction == "newer",
+            "Limit": limit + 1,
+            "ConsistentRead": True,
+        }
+        if position is not None:
+            kwargs["ExclusiveStartKey"] = _item_key(guild_id, position)
+        items = self.client.query(**kwargs).get("Items", [])
+        more = len(items) > limit
+        items = items[:limit]
+        if kwargs["ScanIndexForward"]:
+            items.reverse()
+        meetings = [_from_item(item) for item in items]
+        keys = [str(item["sk"]["S"]) for item in items]
+        going_newer = position is not None and direction == "newer"
+        newer = encode_cursor(keys[0]) if keys and (position is not None and (not going_newer or more)) else None
+        older = encode_cursor(keys[-1]) if keys and (going_newer or more) else None
+        return LivePage(meetings, self.count_live(guild_id), newer, older)
+
+    def all_live(self, guild_id: str, limit: int = 200) -> list[Meeting]:
+        """Every live meeting, newest first (bounded by the server's ``max_active``, never by its history)."""
+        return self.list_live(guild_id, limit).meetings
+
+    def reserve_start(self, guild_id: str, user_id: str, max_per_hour: int) -> int:
+        """Count one more start by this member in this clock hour; raises :class:`MeetingLimitReached` (with the
+        time the next slot frees) when they already made ``max_per_hour``. Returns the hour counted in."""
+        now = int(self._clock())
+        hour = now - now % HOUR
         try:
             self.client.update_item(
                 TableName=self.table,
-                Key=_key(meeting.guild_id, meeting.meeting_id),
-                UpdateExpression="SET #status = :active, room_id = :room REMOVE failure, expires_at",
-                ConditionExpression="#status IN (:creating, :failed)",
-                ExpressionAttributeNames={"#status": "status"},
+                Key=_item_key(guild_id, f"STARTS#{user_id}#{hour}"),
+                UpdateExpression="SET #count = if_not_exists(#count, :zero) + :one, expires_at = :expires",
+                ConditionExpression="attribute_not_exists(#count) OR #count < :max",
+                ExpressionAttributeNames={"#count": "count"},
                 ExpressionAttributeValues={
-                    ":active": {"S": "active"},
-                    ":creating": {"S": "creating"},
-                    ":failed": {"S": "failed"},
-                    ":room": {"S": room_id},
+                    ":zero": {"N": "0"},
+                    ":one": {"N": "1"},
+                    ":max": {"N": str(max_per_hour)},
+                    ":expires": {"N": str(hour + 2 * HOUR)},
                 },
             )
         except Exception as exc:
             if not dynamodb.is_conditional_check_failure(exc):
                 raise
-            return self.get(meeting.guild_id, meeting.meeting_id)
-        return meeting.with_changes(status="active", room_id=room_id)
+            raise MeetingLimitReached(
+                f"You have started {max_per_hour} meetings this hour, the most this server allows per member. "
+                f"You can start another <t:{hour + HOUR}:R>.",
+                retry_at=hour + HOUR,
+            ) from None
+        return hour
+
+    def release_start(self, guild_id: str, user_id: str, hour: int) -> None:
+        """Give a start back when nothing was started (Kaltura refused, or its answer was lost and no room kept)."""
+        self.client.update_item(
+            TableName=self.table,
+            Key=_item_key(guild_id, f"STARTS#{user_id}#{hour}"),
+            UpdateExpression="SET #count = #count - :one",
+            ConditionExpression="#count > :zero",
+            ExpressionAttributeNames={"#count": "count"},
+            ExpressionAttributeValues={":zero": {"N": "0"}, ":one": {"N": "1"}},
+        )
+
+    def claim_share(self, guild_id: str, meeting_id: str, user_id: str, cooldown: int) -> int | None:
+        """Record a share; None when allowed now, else when this member may share this meeting again."""
+        if cooldown <= 0:
+            return None
+        now = int(self._clock())
+        try:
+            self.client.put_item(
+                TableName=self.table,
+                Item={
+                    **_item_key(guild_id, f"SHARED#{meeting_id}#{user_id}"),
+                    "expires_at": {"N": str(now + cooldown)},
+                },
+                ConditionExpression="attribute_not_exists(pk) OR expires_at <= :now",
+                ExpressionAttributeValues={":now": {"N": str(now)}},
+            )
+        except Exception as exc:
+            if not dynamodb.is_conditional_check_failure(exc):
+                raise
+            item = self.client.get_item(
+                TableName=self.table, Key=_item_key(guild_id, f"SHARED#{meeting_id}#{user_id}"), ConsistentRead=True
+            ).get("Item")
+            return int(item["expires_at"]["N"]) if item else now + cooldown
+        return None
 
     def mark_failed(self, meeting: Meeting, reason: str) -> None:
         """Keep the record (its id is the room's referenceId) so an operator can reconcile; it expires."""
@@ -149,36 +341,66 @@ class MeetingRepository(dynamodb.TableAdapter):
             ExpressionAttributeValues={":channel": {"S": channel_id}, ":message": {"S": message_id}},
         )
 
-    def end(self, guild_id: str, meeting_id: str, ended_by: str) -> Meeting:
-        """Active -> ended with one conditional write: ending twice is a clear "already ended"."""
+    def end(self, meeting: Meeting, ended_by: str) -> Meeting:
+        """Active -> ended, out of the live index, one fewer live meeting counted: one transaction, conditional
+        on the meeting being live, so ending twice is a clear "already ended"."""
         now = int(self._clock())
+        guild_id, meeting_id = meeting.guild_id, meeting.meeting_id
+        live_key = _item_key(guild_id, _live_sort_key(meeting.created_at, meeting_id))
+        uncount: Any = {
+            "TableName": self.table,
+            "Key": _item_key(guild_id, COUNT_KEY),
+            "UpdateExpression": "SET #count = #count - :one",
+            "ConditionExpression": "#count > :zero",
+            "ExpressionAttributeNames": {"#count": "count"},
+            "ExpressionAttributeValues": {":zero": {"N": "0"}, ":one": {"N": "1"}},
+        }
         try:
-            result = self.client.update_item(
-                TableName=self.table,
-                Key=_key(guild_id, meeting_id),
-                UpdateExpression="SET #status = :ended, ended_at = :now, ended_by = :by, expires_at = :expires",
-                ConditionExpression="#status = :active",
-                ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues={
-                    ":ended": {"S": "ended"},
-                    ":active": {"S": "active"},
-                    ":now": {"N": str(now)},
-                    ":by": {"S": ended_by},
-                    ":expires": {"N": str(now + ENDED_RETENTION_SECONDS)},
-                },
-                ReturnValues="ALL_NEW",
+            self.client.transact_write_items(
+                TransactItems=[
+                    {"Update": self._end_update(meeting, ended_by, now)},
+                    {"Delete": {"TableName": self.table, "Key": live_key}},
+                    {"Update": uncount},
+                ]
             )
         except Exception as exc:
-            if not dynamodb.is_conditional_check_failure(exc):
+            reasons = _cancellation_reasons(exc)
+            if reasons[:1] == ["ConditionalCheckFailed"]:
+                current = self.get(guild_id, meeting_id)
+                if current.status == "ended":
+                    raise MeetingAlreadyEnded(f"**{escape_markdown(current.title)}** has already ended.") from None
+                raise MeetingNotFound("That meeting is not running.") from None
+            if reasons[2:3] != ["ConditionalCheckFailed"]:
                 raise
-            current = self.get(guild_id, meeting_id)
-            if current.status == "ended":
-                raise MeetingAlreadyEnded(f"**{escape_markdown(current.title)}** has already ended.") from None
-            raise MeetingNotFound("That meeting is not running.") from None
-        return _from_item(result["Attributes"])
+            # Nothing counted (a meeting made live before the index existed): end it, uncounted.
+            self.client.transact_write_items(
+                TransactItems=[
+                    {"Update": self._end_update(meeting, ended_by, now)},
+                    {"Delete": {"TableName": self.table, "Key": live_key}},
+                ]
+            )
+        return meeting.with_changes(status="ended", ended_at=now, ended_by=ended_by)
+
+    def _end_update(self, meeting: Meeting, ended_by: str, now: int) -> Any:
+        return {
+            "TableName": self.table,
+            "Key": _key(meeting.guild_id, meeting.meeting_id),
+            "UpdateExpression": "SET #status = :ended, ended_at = :now, ended_by = :by, expires_at = :expires",
+            "ConditionExpression": "#status = :active",
+            "ExpressionAttributeNames": {"#status": "status"},
+            "ExpressionAttributeValues": {
+                ":ended": {"S": "ended"},
+                ":active": {"S": "active"},
+                ":now": {"N": str(now)},
+                ":by": {"S": ended_by},
+                ":expires": {"N": str(now + ENDED_RETENTION_SECONDS)},
+            },
+        }
 
     def list_guild(self, guild_id: str, status: MeetingStatus | None = "active") -> list[Meeting]:
-        """The guild's meetings, newest first (one query, paginated by DynamoDB if large)."""
+        """Every meeting record of the guild, newest first (one query, paginated by DynamoDB if large). It reads the
+        guild's whole history: for live meetings use :meth:`list_live`; this serves ended ones (the REST API's
+        ``status=ended``) and the migration that builds the live index."""
         kwargs: dict[str, Any] = {
             "TableName": self.table,
             "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
@@ -197,3 +419,11 @@ class MeetingRepository(dynamodb.TableAdapter):
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
         meetings.sort(key=lambda m: (m.created_at, m.meeting_id), reverse=True)
         return meetings
+
+
+def _cancellation_reasons(exc: Exception) -> list[str]:
+    """The per-item codes of a cancelled transaction ("None" for the items that were fine)."""
+    response = getattr(exc, "response", None)
+    if not isinstance(response, dict) or response.get("Error", {}).get("Code") != "TransactionCanceledException":
+        return []
+    return [str(reason.get("Code", "None")) for reason in response.get("CancellationReasons", [])]

@@ -18,12 +18,13 @@ from kaltura_discord.meetings.model import (
     MeetingAlreadyEnded,
     MeetingBackendUnavailable,
     MeetingError,
+    MeetingLimitReached,
     MeetingNotFound,
     MeetingPermissionDenied,
     MeetingRequest,
     meeting_id_for,
 )
-from kaltura_discord.meetings.repository import MeetingRepository
+from kaltura_discord.meetings.repository import LivePage, MeetingRepository
 from kaltura_discord.text import escape_markdown
 
 log = get_logger(__name__)
@@ -97,10 +98,25 @@ class Member:
     user_id: str
     display_name: str
     role: KalturaRole
+    manages_server: bool = False
 
     @property
     def kaltura_user_id(self) -> str:
         return f"discord-{self.user_id}"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The server's ``meetings.*`` limits, as the domain applies them (every server shares one Kaltura account)."""
+
+    max_active: int = 20
+    max_starts_per_member_per_hour: int = 5
+    share_cooldown_seconds: int = 60
+    exempt_moderators: bool = False
+
+    def exempt(self, member: Member) -> bool:
+        """Per-member limits skip Kaltura moderators/admins and Manage Server members only when the server says."""
+        return self.exempt_moderators and (member.manages_server or member.role in ("moderator", "admin"))
 
 
 def split_name(display_name: str) -> tuple[str, str]:
@@ -132,8 +148,15 @@ class MeetingService:
         *,
         template_room_id: str | None,
         channel_id: str | None = None,
+        limits: Limits | None = None,
     ) -> Meeting:
-        """Create the room and its record once per ``request_id``; a repeat returns the same meeting."""
+        """Create the room and its record once per ``request_id``; a repeat returns the same meeting.
+
+        Limits are checked before the room is asked for: the member's starts this hour (counted atomically) and
+        the server's live meetings (checked first, then enforced atomically when the meeting goes live, so two
+        starts racing for the last slot cannot both win: the loser's room is removed again).
+        """
+        limits = limits or Limits()
         meeting = Meeting(
             guild_id=guild_id,
             meeting_id=meeting_id_for(request_id),
@@ -141,7 +164,7 @@ class MeetingService:
             type=request.type,
             host_id=host.user_id,
             host_name=host.display_name,
-            created_at=self._clock(),
+            created_at=round(self._clock(), 3),  # as stored: the live index's key is derived from it
             description=request.description,
             channel_id=channel_id,
         )
@@ -156,7 +179,10 @@ class MeetingService:
             except RoomGatewayError as exc:
                 raise MeetingBackendUnavailable(not_started(exc.code)) from None
             if found is not None:
-                return self._activate(meeting, found)
+                return self._activate(meeting, found, limits)
+            hour = None
+        else:
+            hour = self._admit(meeting, host, limits)
         try:
             room_id = self.rooms.create_room(
                 request.title,
@@ -167,19 +193,53 @@ class MeetingService:
                 reference=meeting.meeting_id,
             )
         except RoomGatewayUnavailable as exc:
-            room_id = self._recover_room(meeting, exc.code)
+            try:
+                room_id = self._recover_room(meeting, exc.code)
+            except MeetingOutcomeUnknown:
+                self._give_back_start(meeting, host, hour)  # told "not started"; a late room is removed
+                raise
         except RoomGatewayError as exc:
             self.repository.delete(meeting)
+            self._give_back_start(meeting, host, hour)
             raise MeetingBackendUnavailable(
                 f"Kaltura refused to create the room ({exc.code or 'error'}). No meeting was created; "
                 "ask a server admin to check the Kaltura settings (template rooms) and try again."
             ) from None
-        return self._activate(meeting, room_id)
+        return self._activate(meeting, room_id, limits)
 
-    def _activate(self, meeting: Meeting, room_id: str) -> Meeting:
-        """Record the room; if storage fails now, remove the room again rather than leave it orphaned."""
+    def _admit(self, meeting: Meeting, host: Member, limits: Limits) -> int | None:
+        """The limits a new start must pass before Kaltura is asked for a room; nothing is kept when refused.
+        Returns the hour the start was counted in (None when the host is exempt)."""
         try:
-            return self.repository.activate(meeting, room_id)
+            if self.repository.count_live(meeting.guild_id) >= limits.max_active:
+                raise MeetingLimitReached(
+                    f"This server already has {limits.max_active} live meetings, the most it allows. End one "
+                    "(`/kaltura-end`) and try again."
+                )
+            if limits.exempt(host):
+                return None
+            return self.repository.reserve_start(meeting.guild_id, host.user_id, limits.max_starts_per_member_per_hour)
+        except MeetingLimitReached:
+            self.repository.delete(meeting)
+            raise
+
+    def _give_back_start(self, meeting: Meeting, host: Member, hour: int | None) -> None:
+        if hour is None:
+            return
+        try:
+            self.repository.release_start(meeting.guild_id, host.user_id, hour)
+        except Exception as exc:
+            log.warning("could not give a start back", extra={"meeting_id": meeting.meeting_id, "error": str(exc)})
+
+    def _activate(self, meeting: Meeting, room_id: str, limits: Limits) -> Meeting:
+        """Record the room; if the server's last slot went to another start, or storage fails now, remove the
+        room again rather than leave it orphaned."""
+        try:
+            return self.repository.activate(meeting, room_id, max_active=limits.max_active)
+        except MeetingLimitReached:
+            self._remove_room_quietly(meeting, room_id)
+            self.repository.delete(meeting)
+            raise
         except MeetingError:
             raise
         except Exception as exc:
@@ -187,14 +247,17 @@ class MeetingService:
                 "storage failed after the room was made; removing the room",
                 extra={"meeting_id": meeting.meeting_id, "error_type": type(exc).__name__},
             )
-            try:
-                self.rooms.delete_room(room_id)
-            except RoomGatewayError:
-                log.error("could not remove the room either", extra={"meeting_id": meeting.meeting_id})
+            self._remove_room_quietly(meeting, room_id)
             raise MeetingBackendUnavailable(
                 "The bot's storage failed while the meeting was being started, so it was not started (its Kaltura "
                 "room was removed again). Please try again in a minute."
             ) from None
+
+    def _remove_room_quietly(self, meeting: Meeting, room_id: str) -> None:
+        try:
+            self.rooms.delete_room(room_id)
+        except RoomGatewayError:
+            log.error("could not remove the room", extra={"meeting_id": meeting.meeting_id, "room_id": room_id})
 
     def _recover_room(self, meeting: Meeting, code: str) -> str:
         """Kaltura's answer was lost: the room may exist. Find it by its referenceId, or keep the record as
@@ -237,7 +300,7 @@ class MeetingService:
     def roll_back(self, meeting: Meeting, reason: str) -> None:
         """A live meeting nobody was told about: end it and remove its room (the server's ``unconfirmed_start``)."""
         try:
-            ended = self.repository.end(meeting.guild_id, meeting.meeting_id, "kaltura-discord")
+            ended = self.repository.end(meeting, "kaltura-discord")
         except MeetingError:
             return
         if ended.room_id:
@@ -298,7 +361,7 @@ class MeetingService:
     def end(self, guild_id: str, meeting_id: str, member: Member, end_action: EndAction = "none") -> Meeting:
         meeting = self.get(guild_id, meeting_id)
         self.check_can_end(meeting, member)
-        ended = self.repository.end(guild_id, meeting_id, member.user_id)
+        ended = self.repository.end(meeting, member.user_id)
         if ended.room_id and end_action != "none":
             try:
                 self._clean_up(ended.room_id, end_action)
@@ -333,14 +396,32 @@ class MeetingService:
         return False
 
     def list_active(self, guild_id: str) -> list[Meeting]:
-        return self.repository.list_guild(guild_id, "active")
+        """Every live meeting (from the live index: bounded by ``meetings.max_active``, not by history)."""
+        return self.repository.all_live(guild_id)
+
+    def live_page(
+        self, guild_id: str, size: int, cursor: str | None = None, direction: Literal["older", "newer"] = "older"
+    ) -> LivePage:
+        return self.repository.list_live(guild_id, size, cursor, direction)
 
     def search_active(self, guild_id: str, typed: str, limit: int = 25) -> list[Meeting]:
-        """Active meetings whose title contains, or whose id starts with, what was typed (newest first)."""
+        """Live meetings whose title contains, or whose id starts with, what was typed (newest first). With nothing
+        typed, one Query of ``limit`` items; otherwise the live index only, whatever the guild's history."""
         needle = typed.strip().lower()
-        found = [
-            m
-            for m in self.list_active(guild_id)
-            if not needle or needle in m.title.lower() or m.meeting_id.startswith(needle)
-        ]
+        if not needle:
+            return self.repository.list_live(guild_id, limit).meetings
+        found = [m for m in self.list_active(guild_id) if needle in m.title.lower() or m.meeting_id.startswith(needle)]
         return found[:limit]
+
+    def claim_share(self, meeting: Meeting, member: Member, limits: Limits) -> None:
+        """One Share per member per meeting per ``share_cooldown_seconds``; refused with when it frees."""
+        if limits.exempt(member):
+            return
+        again = self.repository.claim_share(
+            meeting.guild_id, meeting.meeting_id, member.user_id, limits.share_cooldown_seconds
+        )
+        if again is not None:
+            raise MeetingLimitReached(
+                f"You shared **{escape_markdown(meeting.title)}** a moment ago. You can share it again <t:{again}:R>.",
+                retry_at=again,
+            )

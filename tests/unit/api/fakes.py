@@ -10,9 +10,18 @@ from typing import Any
 
 from kaltura_discord.api.backends import Backends
 from kaltura_discord.api.idempotency import Previous
-from kaltura_discord.meetings.model import Meeting, MeetingAlreadyEnded, MeetingNotFound, MeetingStatus
-from kaltura_discord.meetings.repository import MeetingRepository
+from kaltura_discord.auth.records import TokenGate
+from kaltura_discord.auth.rights import MemberRightsService
+from kaltura_discord.meetings.model import (
+    Meeting,
+    MeetingAlreadyEnded,
+    MeetingLimitReached,
+    MeetingNotFound,
+    MeetingStatus,
+)
+from kaltura_discord.meetings.repository import LivePage, MeetingRepository
 from kaltura_discord.meetings.service import MeetingService, RoomGatewayUnavailable
+from tests.support.fakes import FakeClock, MemoryGuildDirectory, MemoryTokenRecords
 
 KAF_HOST = "1234567.kaf.kaltura.com"
 
@@ -23,6 +32,7 @@ class MemoryMeetings(MeetingRepository):
     def __init__(self) -> None:
         super().__init__(client=None, table="memory")
         self.items: dict[tuple[str, str], Meeting] = {}
+        self.starts: dict[tuple[str, str], int] = {}
         self._lock = threading.Lock()
         self._clock = itertools.count(1_700_000_000)
 
@@ -40,10 +50,39 @@ class MemoryMeetings(MeetingRepository):
             self.items[key] = meeting.with_changes(created_at=float(next(self._clock)))
             return True
 
-    def activate(self, meeting: Meeting, room_id: str) -> Meeting:
+    def activate(self, meeting: Meeting, room_id: str, *, max_active: int | None = None) -> Meeting:
+        if max_active is not None and self.count_live(meeting.guild_id) >= max_active:
+            raise MeetingLimitReached(f"This server already has {max_active} live meetings.")
         stored = self.items[(meeting.guild_id, meeting.meeting_id)].with_changes(status="active", room_id=room_id)
         self.items[(meeting.guild_id, meeting.meeting_id)] = stored
         return stored
+
+    def count_live(self, guild_id: str) -> int:
+        return len(self.list_guild(guild_id, "active"))
+
+    def list_live(self, guild_id: str, limit: int, cursor: str | None = None, direction: str = "older") -> LivePage:
+        """Cursors are positions in the newest-first list of live meetings (the real one uses the index's keys)."""
+        live = self.list_guild(guild_id, "active")
+        start = int(cursor) if cursor else 0
+        if direction == "newer":
+            start = max(0, start - limit)
+        shown = live[start : start + limit]
+        older = str(start + limit) if start + limit < len(live) else None
+        newer = str(start) if start > 0 else None
+        return LivePage(shown, len(live), newer, older)
+
+    def all_live(self, guild_id: str, limit: int = 200) -> list[Meeting]:
+        return self.list_guild(guild_id, "active")[:limit]
+
+    def reserve_start(self, guild_id: str, user_id: str, max_per_hour: int) -> int:
+        key = (guild_id, user_id)
+        if self.starts.get(key, 0) >= max_per_hour:
+            raise MeetingLimitReached("You have started too many meetings this hour.", retry_at=3600)
+        self.starts[key] = self.starts.get(key, 0) + 1
+        return 0
+
+    def release_start(self, guild_id: str, user_id: str, hour: int) -> None:
+        self.starts[(guild_id, user_id)] -= 1
 
     def mark_failed(self, meeting: Meeting, reason: str) -> None:
         key = (meeting.guild_id, meeting.meeting_id)
@@ -55,7 +94,8 @@ class MemoryMeetings(MeetingRepository):
     def set_message(self, meeting: Meeting, channel_id: str, message_id: str) -> None:
         raise AssertionError("the API never posts Discord messages")
 
-    def end(self, guild_id: str, meeting_id: str, ended_by: str) -> Meeting:
+    def end(self, meeting: Meeting, ended_by: str) -> Meeting:
+        guild_id, meeting_id = meeting.guild_id, meeting.meeting_id
         current = self.get(guild_id, meeting_id)
         if current.status == "ended":
             raise MeetingAlreadyEnded(f"**{current.title}** has already ended.")
@@ -146,6 +186,18 @@ class MemoryBackends:
     rooms: FakeRooms = field(default_factory=FakeRooms)
     idempotency: MemoryIdempotency = field(default_factory=MemoryIdempotency)
     uses: MemoryUses = field(default_factory=MemoryUses)
+    token_records: MemoryTokenRecords = field(default_factory=MemoryTokenRecords)
+    directory: MemoryGuildDirectory = field(default_factory=MemoryGuildDirectory)
+    clock: FakeClock = field(default_factory=FakeClock)
+    token_cache_seconds: float = 0
+    """0: every request reads the records and the directory afresh; tests of the caches set these."""
+    rights_cache_seconds: float = 0
 
     def backends(self) -> Backends:
-        return Backends(MeetingService(self.repository, self.rooms), self.idempotency, self.uses)
+        return Backends(
+            MeetingService(self.repository, self.rooms),
+            self.idempotency,
+            self.uses,
+            tokens=TokenGate(self.token_records, self.token_cache_seconds, clock=self.clock),
+            members=MemberRightsService(self.directory, self.rights_cache_seconds, clock=self.clock),
+        )

@@ -143,3 +143,31 @@ def test_an_empty_patch_changes_nothing(client: LambdaClient, mint: Mint, memory
     answer = client.patch("/v1/config", json_body={}, token=mint())
     assert answer.status == 200 and answer.headers["etag"] == '"0"'
     assert memory_config.writes == 0
+
+
+def test_a_patch_with_forty_thousand_unknown_keys_is_refused_quickly_and_briefly(
+    client: LambdaClient, mint: Mint
+) -> None:
+    import time
+
+    body = {f"unknown_{n}": n for n in range(40_000)}
+    started = time.perf_counter()
+    answer = client.patch("/v1/config", json_body=body, token=mint())
+    assert (answer.status, answer.error_code) == (413, "payload_too_large")
+    assert len(answer.text) < 64 * 1024 and time.perf_counter() - started < 1.0
+
+
+def test_a_patch_just_under_the_cap_lists_at_most_twenty_problems(client: LambdaClient, mint: Mint) -> None:
+    body = {f"k{n}": 1 for n in range(3_000)}
+    assert len(str(body)) < 64 * 1024
+    answer = client.patch("/v1/config", json_body=body, token=mint())
+    assert (answer.status, answer.error_code) == (422, "invalid_config")
+    details = answer.json()["error"]["details"]
+    assert len(details) == 21 and details[-1]["message"].endswith("more problems")
+    assert len(answer.text) < 64 * 1024
+
+
+def test_a_body_without_a_length_is_capped_too(client: LambdaClient, mint: Mint) -> None:
+    body = b'{"x": "' + b"a" * 70_000 + b'"}'
+    answer = client.patch("/v1/config", content=body, headers={"content-type": "application/json"}, token=mint())
+    assert (answer.status, answer.error_code) == (413, "payload_too_large")

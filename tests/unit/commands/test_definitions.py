@@ -38,7 +38,8 @@ def test_the_eight_commands_in_order() -> None:
     ]
     for command in COMMANDS:
         assert command.contexts == (0,) and command.integration_types == (0,)
-        assert command.version == "1.0.0"
+        assert command.version == {"kaltura-config": "1.1.0", "kaltura-token": "2.0.0"}.get(command.name, "1.0.0")
+        assert command.version.startswith(("1.", "2."))
         assert command.deprecated is None
 
 
@@ -98,16 +99,27 @@ def test_config_subcommands() -> None:
     assert [c.value for c in reset.choices] == [*sections, "all"]
 
 
-def test_token_options() -> None:
-    scopes = _option("kaltura-token", "scopes")
+def test_token_subcommands_and_options() -> None:
+    definition = get("kaltura-token")
+    assert definition is not None
+    assert [(o.name, o.type) for o in definition.options] == [
+        ("create", SUB_COMMAND),
+        ("list", SUB_COMMAND),
+        ("revoke", SUB_COMMAND),
+    ]
+    scopes = _option("kaltura-token", "create", "scopes")
     assert not scopes.required
     assert [c.value for c in scopes.choices] == [
         "meetings:read",
         "meetings:read meetings:write",
         "meetings:read meetings:write config:write",
     ]
-    lifetime = _option("kaltura-token", "lifetime_hours")
+    lifetime = _option("kaltura-token", "create", "lifetime_hours")
     assert (lifetime.type, lifetime.required, lifetime.min_value, lifetime.max_value) == (INTEGER, False, 1, 720)
+    assert _option("kaltura-token", "list").options == ()
+    token = _option("kaltura-token", "revoke", "token")
+    assert (token.type, token.required, token.autocomplete, token.choices) == (STRING, True, True, ())
+    assert definition.migration is not None and "/kaltura-token create" in definition.migration
 
 
 def test_to_discord_payload_shape() -> None:
@@ -133,6 +145,7 @@ def test_to_discord_payload_shape() -> None:
                     {"name": "Commands", "value": "commands"},
                     {"name": "Roles", "value": "roles"},
                     {"name": "Kaltura", "value": "kaltura"},
+                    {"name": "Meetings", "value": "meetings"},
                     {"name": "Share", "value": "share"},
                     {"name": "All", "value": "all"},
                 ],
@@ -141,7 +154,7 @@ def test_to_discord_payload_shape() -> None:
     }
     help_payload = COMMANDS[0].to_discord()
     assert help_payload["options"] == [] and help_payload["default_member_permissions"] is None
-    lifetime = get("kaltura-token").to_discord()["options"][1]  # type: ignore[union-attr]
+    lifetime = get("kaltura-token").to_discord()["options"][0]["options"][1]  # type: ignore[union-attr]
     assert lifetime == {
         "type": 4,
         "name": "lifetime_hours",

@@ -84,7 +84,7 @@ def test_unknown_key_is_rejected_with_a_suggestion_and_the_real_keys() -> None:
 def test_unknown_section_lists_the_sections() -> None:
     (problem,) = problems({"sahre": {"template": "x"}})
     assert "sahre is not a setting (did you mean share?)" in problem
-    assert "notifications, commands, roles, kaltura, share" in problem
+    assert "notifications, commands, roles, kaltura, meetings, share" in problem
 
 
 def test_mapping_keys_must_be_role_ids() -> None:

@@ -6,6 +6,7 @@ import pytest
 
 from kaltura_discord.bot.meetings import PAGE_SIZE, list_page, meeting_message
 from kaltura_discord.meetings.model import InvalidMeetingOptions, Meeting, MeetingRequest, meeting_id_for
+from kaltura_discord.meetings.repository import LivePage
 from kaltura_discord.meetings.service import split_name
 from tests.support.openapi import errors
 
@@ -67,23 +68,37 @@ def test_ended_message_has_no_buttons() -> None:
     assert body["embeds"][0]["fields"][2]["value"] == "Ended"
 
 
-def test_list_pages_newest_first_with_navigation() -> None:
-    meetings = [meeting(n) for n in range(PAGE_SIZE * 2 + 1)]
-    first, last = list_page(meetings, 0), list_page(meetings, 99)
+def page_of(count: int, *, newer: str | None = None, older: str | None = None, total: int | None = None) -> LivePage:
+    return LivePage([meeting(n) for n in range(count)], count if total is None else total, newer, older)
+
+
+def test_list_pages_carry_cursors_into_the_live_index() -> None:
+    first = list_page(page_of(PAGE_SIZE, older="CUR1", total=PAGE_SIZE * 2 + 1), 1)
     assert len(first["components"][0]["components"]) == PAGE_SIZE
     previous, following = first["components"][1]["components"]
     assert (previous["disabled"], following["disabled"]) == (True, False)
+    assert following["custom_id"] == "meetings-page:2:older:CUR1"
+    assert first["embeds"][0]["title"] == f"Live meetings ({PAGE_SIZE * 2 + 1})"
+    last = list_page(page_of(1, newer="CUR9", total=PAGE_SIZE * 2 + 1), 3)
     assert last["embeds"][0]["footer"]["text"] == "Page 3 of 3"
+    previous, following = last["components"][1]["components"]
+    assert previous["custom_id"] == "meetings-page:2:newer:CUR9" and following["disabled"] is True
+    assert previous["custom_id"] != following["custom_id"]  # Discord needs custom ids unique in a message
     assert len(last["components"][0]["components"]) == 1
 
 
 def test_single_page_has_no_navigation_and_empty_list_says_how_to_start() -> None:
-    assert len(list_page([meeting()], 0)["components"]) == 1
-    assert "/kaltura-start" in list_page([], 0)["content"]
+    assert len(list_page(page_of(1), 1)["components"]) == 1
+    assert "/kaltura-start" in list_page(page_of(0), 1)["content"]
 
 
 def test_messages_validate_against_the_spec(shared: Path) -> None:
-    for body in (meeting_message(meeting()), list_page([meeting(n) for n in range(12)], 1), list_page([], 0)):
+    bodies = (
+        meeting_message(meeting()),
+        list_page(page_of(5, older="x", newer="y", total=12), 2),
+        list_page(page_of(0), 1),
+    )
+    for body in bodies:
         assert errors(shared, "IncomingWebhookUpdateRequestPartial", body) == []
 
 

@@ -1,0 +1,70 @@
+"""Request bodies are size-capped before anything parses them.
+
+Any server admin can send ``PATCH /v1/config``; before this cap a body of 40,000 unknown keys took seconds of CPU
+and answered megabytes. A body over ``MAX_BODY_BYTES`` is refused with 413 and the error envelope, whether it
+says its length up front (``Content-Length``) or not, before JSON parsing or validation runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any, Final
+
+from kaltura_discord.api.errors import error_response
+from kaltura_discord.api.routing import ALWAYS_HEADERS
+
+MAX_BODY_BYTES: Final = 64 * 1024
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+class BodyLimit:
+    """ASGI middleware: read at most ``max_bytes`` of body, then hand the app the body it read."""
+
+    def __init__(self, app: ASGIApp, version: str, max_bytes: int = MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.version = version
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+            await self._refuse(scope, receive, send)
+            return
+        body, more = b"", True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            body += message.get("body", b"")
+            more = bool(message.get("more_body"))
+            if len(body) > self.max_bytes:
+                await self._refuse(scope, receive, send)
+                return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = error_response(
+            self.version,
+            413,
+            "payload_too_large",
+            f"The request body is larger than {self.max_bytes // 1024} KB.",
+            headers=ALWAYS_HEADERS,
+        )
+        await response(scope, receive, send)
