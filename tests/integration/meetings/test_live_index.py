@@ -158,3 +158,28 @@ def test_share_waits_per_member_per_meeting(service: MeetingService) -> None:
     assert "share it again" in str(again.value)
     service.claim_share(meeting, Member("1000000000000000301", "Other", "viewer"), limits)
     service.claim_share(meeting, HOST, Limits(share_cooldown_seconds=0))
+
+
+def test_an_old_table_gets_its_live_index_built(service: MeetingService, table_name: str) -> None:
+    """Meetings made live before the index (a MEETING# item only) are indexed and counted; running it twice is
+    harmless."""
+    from kaltura_discord.meetings.migrations import backfill_live_index
+    from kaltura_discord.meetings.repository import COUNT_KEY, _to_item
+
+    client = dynamodb.get_client()
+    old = [
+        Meeting(GUILD, f"old{n:07d}", f"Old {n}", "meeting", HOST.user_id, "Host", 1_700_000_000.0 + n)
+        for n in range(3)
+    ]
+    for meeting in old:
+        client.put_item(
+            TableName=table_name, Item=_to_item(meeting.with_changes(status="active", room_id="0_abcdef12"))
+        )
+    assert service.live_page(GUILD, 5).meetings == []
+    assert backfill_live_index(service.repository) == {GUILD: 3}
+    assert backfill_live_index(service.repository) == {GUILD: 3}
+    page = service.live_page(GUILD, 5)
+    assert [m.title for m in page.meetings] == ["Old 2", "Old 1", "Old 0"] and page.total == 3
+    service.end(GUILD, old[0].meeting_id, Member(HOST.user_id, "Host", "viewer"))
+    assert service.repository.count_live(GUILD) == 2 and len(service.live_page(GUILD, 5).meetings) == 2
+    assert client.get_item(TableName=table_name, Key={"pk": {"S": f"GUILD#{GUILD}"}, "sk": {"S": COUNT_KEY}})["Item"]
