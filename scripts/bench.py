@@ -29,10 +29,11 @@ def _env() -> dict[str, str]:
     from tests.support.interactions import APPLICATION_ID, PUBLIC_KEY_HEX
     from tests.unit.auth.support import KEYS_JSON
 
+    token = _api_token()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("KALTURA_", "DISCORD_", "AWS_ENDPOINT"))}
     env.update(
         JWT_SIGNING_KEYS=KEYS_JSON,
-        API_BENCH_TOKEN=_api_token(),
+        API_BENCH_TOKEN=token,
         DISCORD_PUBLIC_KEY=PUBLIC_KEY_HEX,
         DISCORD_APPLICATION_ID=APPLICATION_ID,
         PYTHONPATH=f"{REPO}{os.pathsep}{REPO / 'layers'}",
@@ -42,20 +43,24 @@ def _env() -> dict[str, str]:
 
 
 def _api_token() -> str:
-    """Minted here, so the children's timings do not include PyJWT being imported for minting."""
+    """Minted here, so the children's timings do not include PyJWT being imported for minting; the children record
+    it (by its id, ``jti``) in their in-memory token records, as /kaltura-token create would."""
     from kaltura_discord.auth.keys import KeyRing
     from kaltura_discord.auth.tokens import mint_api_token
     from tests.unit.auth.support import KEYS_JSON
 
     ring = KeyRing.from_json(KEYS_JSON)
-    return mint_api_token(
+    issued = mint_api_token(
         guild_id=API_BENCH_GUILD,
         user_id=API_BENCH_USER,
         display_name="Bench",
         role_ids=(),
         scopes=["meetings:read"],
         keyring=ring,
-    ).token
+    )
+    os.environ["API_BENCH_TOKEN_ID"] = issued.token_id
+    os.environ["API_BENCH_TOKEN_EXPIRES"] = str(issued.expires_at)
+    return issued.token
 
 
 def _child(name: str) -> dict[str, Any]:
@@ -265,6 +270,147 @@ def child_start_round_trips() -> dict[str, Any]:
     return result
 
 
+def child_live_index() -> dict[str, Any]:
+    """/kaltura-list, its autocomplete and GET /v1/meetings with 20 live meetings and 0, 1,000 and 5,000 ended ones in
+    one server (moto over loopback), the DynamoDB items a list page reads, and the config cache at 10,000 guilds."""
+    import tracemalloc
+
+    import boto3
+
+    from kaltura_discord import deadline
+    from kaltura_discord.api.backends import Backends, set_backends
+    from kaltura_discord.api.lambda_adapter import make_lambda_handler
+    from kaltura_discord.auth.records import TokenGate, TokenRecord
+    from kaltura_discord.auth.rights import MemberRightsService
+    from kaltura_discord.bot import meetings as bot_meetings
+    from kaltura_discord.bot.dispatch import handle_interaction
+    from kaltura_discord.config import ConfigService, ConfigStore
+    from kaltura_discord.discord.interaction import Interaction
+    from kaltura_discord.local.moto_server import EmbeddedDynamoDB
+    from kaltura_discord.local.tables import create_table
+    from kaltura_discord.meetings.model import Meeting
+    from kaltura_discord.meetings.repository import MeetingRepository, _to_item
+    from kaltura_discord.meetings.service import MeetingService
+    from kaltura_discord.storage import dynamodb
+    from tests.support.fakes import MemoryConfigTable, MemoryGuildDirectory, MemoryTokenRecords
+    from tests.support.interactions import command, interaction
+    from tests.unit.api.fakes import FakeRooms, MemoryIdempotency, MemoryUses
+
+    moto = EmbeddedDynamoDB().start()
+    os.environ.update(
+        AWS_ENDPOINT_URL_DYNAMODB=moto.endpoint_url,
+        AWS_ACCESS_KEY_ID="bench",
+        AWS_SECRET_ACCESS_KEY="bench",
+        AWS_DEFAULT_REGION="us-east-1",
+        TABLE_NAME="bench-index",
+    )
+    raw = boto3.client("dynamodb")
+    create_table(raw, "bench-index")
+    _memory_config()
+    guild, host = API_BENCH_GUILD, API_BENCH_USER
+    scanned: list[int] = []
+
+    class Counting:
+        """Items each Query read (ScannedCount), through the real, deadline-bound client."""
+
+        def __init__(self, inner: Any) -> None:
+            self._inner = inner
+
+        def __getattr__(self, name: str) -> Any:
+            attribute = getattr(self._inner, name)
+            if name != "query":
+                return attribute
+
+            def query(**kwargs: Any) -> Any:
+                result = attribute(**kwargs)
+                scanned.append(int(result.get("ScannedCount", len(result.get("Items", [])))))
+                return result
+
+            return query
+
+    repository = MeetingRepository(client=Counting(dynamodb.get_client()))  # type: ignore[arg-type]
+    service = MeetingService(repository, FakeRooms())
+    bot_meetings.set_service(service)
+    for n in range(20):
+        meeting = Meeting(guild, f"live{n:06d}", f"Bench live {n}", "meeting", host, "Bench", 1_800_000_000.0 + n)
+        repository.create(meeting)
+        repository.activate(meeting, f"0_live{n:04d}", max_active=200)
+    records, directory = MemoryTokenRecords(), MemoryGuildDirectory()
+    records.add(
+        TokenRecord(
+            token_id=os.environ["API_BENCH_TOKEN_ID"],
+            guild_id=guild,
+            user_id=host,
+            user_name="Bench",
+            scopes=("meetings:read",),
+            issued_at=int(time.time()),
+            expires_at=int(os.environ["API_BENCH_TOKEN_EXPIRES"]),
+        )
+    )
+    directory.set_member(guild, host)
+    set_backends(
+        Backends(
+            service,
+            MemoryIdempotency(),
+            MemoryUses(),
+            tokens=TokenGate(records, 0),
+            members=MemberRightsService(directory, 0),
+        )
+    )
+    api = make_lambda_handler()
+    listing_event = _api_event("/v1/meetings", token=os.environ["API_BENCH_TOKEN"])
+
+    def kaltura_list() -> None:
+        with deadline.scope(deadline.Deadline.after(3.0)):
+            answer = handle_interaction(Interaction(command("kaltura-list", guild_id=guild))).to_dict()
+        assert answer["data"]["embeds"][0]["title"] == "Live meetings (20)", answer
+
+    def autocomplete() -> None:
+        typed = {"name": "meeting", "type": 3, "value": "bench live 1", "focused": True}
+        payload = interaction(4, {"id": "1", "name": "kaltura-join", "type": 1, "options": [typed]}, guild_id=guild)
+        with deadline.scope(deadline.Deadline.after(3.0)):
+            answer = handle_interaction(Interaction(payload)).to_dict()
+        assert len(answer["data"]["choices"]) == 11, answer
+
+    def api_list() -> None:
+        answer = api(listing_event, None)
+        assert answer["statusCode"] == 200 and json.loads(answer["body"])["data"]["total"] == 20
+
+    figures: dict[str, Any] = {}
+    ended_so_far = 0
+    for ended in (0, 1000, 5000):
+        items = [
+            _to_item(
+                Meeting(guild, f"end{n:07d}"[:10], f"Ended {n}", "meeting", host, "Bench", 1_700_000_000.0 + n, "ended")
+            )
+            for n in range(ended_so_far, ended)
+        ]
+        for start in range(0, len(items), 25):
+            raw.batch_write_item(
+                RequestItems={"bench-index": [{"PutRequest": {"Item": i}} for i in items[start : start + 25]]}
+            )
+        ended_so_far = ended
+        scanned.clear()
+        kaltura_list()
+        per_page = sum(scanned)
+        figures[str(ended)] = {
+            "list": _timed(kaltura_list, 60),
+            "autocomplete": _timed(autocomplete, 60),
+            "api_list": _timed(api_list, 60),
+            "items_read_per_list": per_page,
+        }
+    moto.stop()
+    store = ConfigStore(MemoryConfigTable())
+    cache = ConfigService(store, ttl_seconds=60, max_guilds=10_000)
+    tracemalloc.start()
+    before = tracemalloc.take_snapshot()
+    for n in range(10_000):
+        cache.get(str(1_000_000_000_000_000_000 + n))
+    after = tracemalloc.take_snapshot()
+    figures["config_cache_10000_guilds_kb"] = sum(s.size_diff for s in after.compare_to(before, "filename")) / 1024
+    return figures
+
+
 def _api_event(path: str, query: str = "", token: str | None = None) -> dict[str, Any]:
     """An API Gateway HTTP API (payload 2.0) event, as the deployed ApiFunction receives it."""
     headers = {"host": "api.bench", "x-forwarded-proto": "https"}
@@ -294,11 +440,24 @@ def _load_api_function() -> Any:
 def _memory_meetings(count: int) -> None:
     """In-memory meetings (no DynamoDB, no Kaltura) installed as the API's backends, ``count`` of them active."""
     from kaltura_discord.api.backends import set_backends
+    from kaltura_discord.auth.records import TokenRecord
     from kaltura_discord.meetings.model import MeetingRequest
     from kaltura_discord.meetings.service import Member
     from tests.unit.api.fakes import MemoryBackends
 
     fakes = MemoryBackends()
+    fakes.token_records.add(
+        TokenRecord(
+            token_id=os.environ["API_BENCH_TOKEN_ID"],
+            guild_id=API_BENCH_GUILD,
+            user_id=API_BENCH_USER,
+            user_name="Bench",
+            scopes=("meetings:read",),
+            issued_at=int(time.time()),
+            expires_at=int(os.environ["API_BENCH_TOKEN_EXPIRES"]),
+        )
+    )
+    fakes.directory.set_member(API_BENCH_GUILD, API_BENCH_USER)
     backends = fakes.backends()
     for n in range(count):
         request = MeetingRequest.parse("meeting", f"Bench meeting {n}")
@@ -341,6 +500,233 @@ def child_api_warm() -> dict[str, Any]:
     return {"list": _timed(lambda: module.handler(listing, None), WARM_ITERATIONS // 5)}
 
 
+# ---- faults through make run -----------------------------------------------------------------------------
+
+FAULT_SCENARIOS: list[tuple[str, str, str, dict[str, Any]]] = [
+    ("DynamoDB hang", "dynamodb", "hang", {}),
+    ("DynamoDB delay 1500 ms", "dynamodb", "delay", {"ms": 1500}),
+    ("DynamoDB throttle", "dynamodb", "throttle", {}),
+    ("DynamoDB 5xx", "dynamodb", "status", {"status": 500}),
+    ("DynamoDB reset", "dynamodb", "reset", {}),
+    ("Worker hand-off hang", "worker", "hang", {}),
+    ("Worker hand-off 5xx", "worker", "status", {}),
+    ("Discord REST 503", "discord", "status", {"status": 503}),
+    ("Discord REST hang", "discord", "hang", {}),
+    ("Kaltura hang", "kaltura", "hang", {}),
+]
+FAULT_VIEWER, FAULT_HEALTH_GUILD = "1000000000000000732", "1000000000000000733"
+FAULTS_TIME_LIMIT_SECONDS = 100.0  # no new fault starts after this; each takes at most ~15 s
+RECOVERY_SECONDS = 20.0
+
+
+class _LocalStack:
+    """``make run`` as a subprocess, on a free port with its own state directory."""
+
+    def __init__(self, state_dir: Path) -> None:
+        from kaltura_discord.local.moto_server import free_port
+
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(
+                ("DISCORD_", "KALTURA_", "AWS_ENDPOINT_URL", "TABLE_NAME", "SECRETS_ID", "PUBLIC_BASE_URL", "LOCAL_")
+            )
+        }
+        env.update(PORT=str(free_port()), LOCAL_STATE_DIR=str(state_dir), PYTHONUNBUFFERED="1")
+        self.state_dir = state_dir
+        # The stack's own log lines go to BENCH_STACK_LOG when it is set (to see what happened during a fault).
+        self._log = Path(os.environ.get("BENCH_STACK_LOG") or os.devnull).open("w")  # noqa: SIM115
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "kaltura_discord.local.stack"],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=self._log,
+            text=True,
+        )
+        self.state: dict[str, Any] = {}
+
+    def __enter__(self) -> _LocalStack:
+        import threading
+
+        import httpx
+
+        from kaltura_discord.local.signing import load_or_create_signing_key
+
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            if line.startswith("READY "):
+                self.state = json.loads(line[len("READY ") :])
+                break
+        if not self.state:
+            raise SystemExit("the local stack did not start")
+        stdout = self.process.stdout
+        threading.Thread(target=lambda: [None for _ in stdout], daemon=True).start()  # keep the pipe drained
+        self.key = load_or_create_signing_key(self.state_dir)
+        self.http = httpx.Client(timeout=10)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.http.close()
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
+        self._log.close()
+
+    def post(self, payload: dict[str, Any]) -> tuple[float, Any]:
+        """(seconds to the first answer, the response or None when there was none within 10 s)."""
+        import httpx
+
+        from kaltura_discord.local.signing import sign
+
+        body = json.dumps(payload).encode()
+        headers = {"Content-Type": "application/json", **sign(self.key, body)}
+        started = time.perf_counter()
+        try:
+            response = self.http.post(self.state["interactions_url"], content=body, headers=headers)
+        except httpx.TimeoutException:
+            return time.perf_counter() - started, None
+        return time.perf_counter() - started, response
+
+    def faults(self, method: str, body: Any = None) -> Any:
+        response = self.http.request(method, self.state["faults_url"], json=body)
+        if response.status_code >= 300:
+            raise SystemExit(f"fault control refused {body}: {response.text}")
+        return response.json()
+
+    def counts(self) -> dict[str, int]:
+        counts: dict[str, int] = self.faults("GET")["counts"]
+        return counts
+
+    def wait(self, condition: Callable[[], bool], timeout: float) -> bool:
+        import threading
+
+        pause = threading.Event()
+        until = time.monotonic() + timeout
+        while time.monotonic() < until:
+            if condition():
+                return True
+            pause.wait(0.1)
+        return condition()
+
+    def start_meeting(self, guild: str, host: str) -> str:
+        from tests.support.interactions import command
+
+        options = [{"name": "type", "type": 3, "value": "meeting"}, {"name": "title", "type": 3, "value": "Bench"}]
+        payload = command("kaltura-start", options, guild_id=guild, user_id=host)
+        _, response = self.post(payload)
+        if response is None or response.json().get("type") != 5:
+            raise SystemExit(f"could not start a meeting before the fault: {response and response.text}")
+        root = self.state["discord_standin_url"]
+        edits: list[Any] = []
+
+        def edited() -> bool:
+            calls = self.http.get(f"{root}/_standin/calls").json()
+            edits[:] = [c for c in calls if f"/{payload['token']}/" in c["path"] and c["method"] == "PATCH"]
+            return bool(edits)
+
+        if not self.wait(edited, 20):
+            raise SystemExit("the meeting started before the fault was never edited in")
+        return str(edits[0]["body"]["components"][0]["components"][0]["custom_id"]).split(":", 1)[1]
+
+    def healthy(self) -> bool:
+        from tests.support.interactions import command
+
+        _, response = self.post(command("kaltura-list", guild_id=FAULT_HEALTH_GUILD, user_id=FAULT_VIEWER))
+        return response is not None and "not answering" not in response.text and "couldn't read" not in response.text
+
+
+def measure_faults() -> dict[str, Any]:
+    """Each fault of FAULT_SCENARIOS through make run: the first-answer time of every interaction a member can send
+    (tests/support/first_answer.py), and the requests the faulted dependency received per interaction."""
+    import tempfile
+
+    from tests.support.first_answer import broken_promise, interactions
+
+    began = time.monotonic()
+    results: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="bench-faults-") as state, _LocalStack(Path(state)) as stack:
+        for n, (label, target, kind, extra) in enumerate(FAULT_SCENARIOS):
+            if time.monotonic() - began > FAULTS_TIME_LIMIT_SECONDS:
+                results[label] = {"skipped": "time limit"}
+                continue
+            # A server and a host per fault, so the meeting limits (per server, per member and hour) never refuse.
+            guild, host = str(1_000_000_000_000_007_100 + n), str(1_000_000_000_000_007_200 + n)
+            meeting_id = stack.start_meeting(guild, host)
+            before = stack.counts()
+            stack.faults("POST", {"target": target, "kind": kind, **extra})
+            times, broken = [], []
+            sent = interactions(meeting_id, guild=guild, host=host, viewer=FAULT_VIEWER)
+            for name, payload in sent:
+                elapsed, response = stack.post(payload)
+                times.append(elapsed)
+                problem = broken_promise(name, payload, elapsed, response)
+                if problem:
+                    broken.append(problem)
+            after = stack.counts()
+            stack.faults("DELETE")
+            recovered = stack.wait(stack.healthy, RECOVERY_SECONDS)
+            calls = after.get(target, 0) - before.get(target, 0)
+            results[label] = {
+                "target": target,
+                "interactions": len(sent),
+                "median_ms": statistics.median(times) * 1000,
+                "worst_ms": max(times) * 1000,
+                "calls": calls,
+                "calls_per_interaction": calls / len(sent),
+                "dynamodb_calls_per_interaction": (after["dynamodb"] - before["dynamodb"]) / len(sent),
+                "broken": broken,
+                "recovered": recovered,
+            }
+    results["_seconds"] = time.monotonic() - began
+    return results
+
+
+def print_faults(faults: dict[str, Any]) -> None:
+    print()
+    print(
+        "Faults through make run: first answer over the 11 kinds of interaction (median / worst), and the requests "
+        "the faulted dependency got per interaction during the outage"
+    )
+    print(f"  {'Fault':<24}{'median':>9}{'worst':>10}  {'calls per interaction':<28}{'promise kept':>13}")
+    for label, *_ in FAULT_SCENARIOS:
+        row = faults[label]
+        if "skipped" in row:
+            print(f"  {label:<24}  skipped ({row['skipped']})")
+            continue
+        calls = f"{row['calls_per_interaction']:.2f} ({row['target']})"
+        if row["target"] != "dynamodb":
+            calls += f", {row['dynamodb_calls_per_interaction']:.2f} (dynamodb)"
+        kept = f"{row['interactions'] - len(row['broken'])}/{row['interactions']}"
+        print(f"  {label:<24}{row['median_ms']:>6.0f} ms{row['worst_ms']:>7.0f} ms  {calls:<28}{kept:>13}")
+    print(f"  (target: every first answer < 2800 ms; section took {faults['_seconds']:.0f} s)")
+    for label, *_ in FAULT_SCENARIOS:
+        for problem in faults[label].get("broken", []):
+            print(f"  ! {label}: {problem}")
+        if faults[label].get("recovered") is False:
+            print(f"  ! {label}: storage had not recovered {RECOVERY_SECONDS:.0f} s after the fault was cleared")
+
+
+def print_live_index(index: dict[str, Any]) -> None:
+    print("\nLive meetings by index: 20 live meetings, N ended ones in the same server (moto over loopback; medians)")
+    print(f"  {'ended':>6}{'/kaltura-list':>16}{'autocomplete':>15}{'GET /v1/meetings':>19}{'items read/page':>17}")
+    base = index["0"]
+    for ended in ("0", "1000", "5000"):
+        row = index[ended]
+        ratio = row["list"]["median_us"] / base["list"]["median_us"]
+        listed, completed = row["list"]["median_us"] / 1000, row["autocomplete"]["median_us"] / 1000
+        api_ms = row["api_list"]["median_us"] / 1000
+        print(
+            f"  {ended:>6}{listed:>13.2f} ms{completed:>12.2f} ms{api_ms:>16.2f} ms"
+            f"{row['items_read_per_list']:>17}   ({ratio:.2f}x the 0 case)"
+        )
+    print("  (target: within 1.3x of the 0 case)")
+    print(f"  config cache with 10,000 guilds at its size cap: {index['config_cache_10000_guilds_kb'] / 1024:.1f} MB")
+
+
 CHILDREN: dict[str, Callable[[], dict[str, Any]]] = {
     "cold": child_cold,
     "ours": child_ours,
@@ -350,6 +736,7 @@ CHILDREN: dict[str, Callable[[], dict[str, Any]]] = {
     "start_round_trips": child_start_round_trips,
     "api_cold": child_api_cold,
     "api_warm": child_api_warm,
+    "live_index": child_live_index,
 }
 
 
@@ -360,9 +747,21 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--child", choices=sorted(CHILDREN))
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--faults-only", action="store_true", help="only the faults section (make run under faults)")
+    parser.add_argument("--index-only", action="store_true", help="only the live-index section")
     args = parser.parse_args()
     if args.child:
         print(json.dumps(CHILDREN[args.child]()))
+        return 0
+    if args.index_only:
+        print_live_index(_child("live_index"))
+        return 0
+    if args.faults_only:
+        faults = measure_faults()
+        print_faults(faults)
+        if args.json:
+            args.json.parent.mkdir(parents=True, exist_ok=True)
+            args.json.write_text(json.dumps({"faults": faults}, indent=2))
         return 0
 
     colds = [_child("cold") for _ in range(COLD_RUNS)]
@@ -370,6 +769,7 @@ def main() -> int:
     start_path, config_lookup, trips = _child("start_path"), _child("config_lookup"), _child("start_round_trips")
     api_colds = [_child("api_cold") for _ in range(COLD_RUNS)]
     api_warm = _child("api_warm")
+    index = _child("live_index")
     figures = {
         "cold_import_init_ms": statistics.median(c["import_init_ms"] for c in colds),
         "cold_first_ping_ms": statistics.median(c["first_ping_ms"] for c in colds),
@@ -385,6 +785,7 @@ def main() -> int:
         "api_cold_first_health_ms": statistics.median(c["first_health_ms"] for c in api_colds),
         "api_cold_first_list_ms": statistics.median(c["first_list_ms"] for c in api_colds),
         "api_warm_list": api_warm["list"],
+        "live_index": index,
     }
     rows = [
         ("Cold start, import + init (median of 10)", f"{figures['cold_import_init_ms']:.1f} ms", "< 80 ms"),
@@ -427,6 +828,9 @@ def main() -> int:
     print(f"kaltura-discord benchmark ({WARM_ITERATIONS} warm invocations each, Python {sys.version.split()[0]})")
     for label, value, target in rows:
         print(f"  {label:<{width}}  {value:>18}  {target}")
+    print_live_index(index)
+    figures["faults"] = measure_faults()
+    print_faults(figures["faults"])
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(figures, indent=2))

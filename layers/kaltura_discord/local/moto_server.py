@@ -1,4 +1,4 @@
-"""moto's DynamoDB server embedded in this process, on loopback, with DynamoDB's atomicity.
+"""moto's DynamoDB server embedded in this process, on loopback, with DynamoDB's atomicity and Query cost.
 
 DynamoDB applies each request atomically: a ``TransactWriteItems`` whose condition fails changes nothing, and two
 conditional writes racing for the same item cannot both pass. moto's threaded server does not: its transactions
@@ -6,6 +6,12 @@ check and apply without excluding other threads, and it undoes a failed one by r
 (erasing what other threads wrote meanwhile). Two starts racing for a server's last live-meeting slot could both
 win. So every request is served one at a time, as DynamoDB would order them; the races between requests, which
 the code must survive, stay real.
+
+A Query on the table's key reads one partition in DynamoDB (a B-tree range: its cost is the items it returns).
+moto sorts and walks every item of the table for each Query, so locally a guild's live-meeting page would get
+slower with every other guild's history, a cost AWS does not have, and the benchmarks that must show a flat cost
+could not. :func:`_query_one_partition` gives moto's Query only the queried partition's items: the same answers
+(a test compares them), at the cost DynamoDB has. Indexes (GSIs) keep moto's own path.
 """
 
 from __future__ import annotations
@@ -22,6 +28,29 @@ def free_port(host: str = "127.0.0.1") -> int:
         sock.bind((host, 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+def _query_one_partition() -> None:
+    """Patch moto's ``Table.query`` (once) to look at the queried partition only, for base-table queries."""
+    from moto.dynamodb.models.table import Table
+
+    original = Table.query
+    if getattr(original, "_one_partition", False):
+        return
+
+    def query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+        index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
+        if index_name is not None or hash_key is None or not self.range_key_attr:
+            return original(self, hash_key, *args, **kwargs)
+        partition = list(self.items.get(hash_key, {}).values())  # .get: the defaultdict grows no empty partition
+        self.all_items = lambda: sorted(partition, key=lambda item: item.range_key)  # served one at a time
+        try:
+            return original(self, hash_key, *args, **kwargs)
+        finally:
+            del self.all_items
+
+    query._one_partition = True  # type: ignore[attr-defined]
+    Table.query = query  # type: ignore[method-assign]
 
 
 class _OneRequestAtATime:
@@ -54,6 +83,7 @@ class EmbeddedDynamoDB:
         from werkzeug.serving import make_server
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        _query_one_partition()
         app = _OneRequestAtATime(DomainDispatcherApplication(create_backend_app))
         self._server = make_server(self.host, self.port, app, threaded=True, request_handler=MotoRequestHandler)
         self._thread = threading.Thread(target=self._server.serve_forever, name="moto-dynamodb", daemon=True)

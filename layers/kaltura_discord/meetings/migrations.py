@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from kaltura_discord.meetings.repository import COUNT_KEY, LIVE_PREFIX, MeetingRepository, _from_item
+from kaltura_discord.meetings.repository import COUNT_KEY, MeetingRepository, _from_item, live_partition
 
 
 def backfill_live_index(repository: MeetingRepository) -> dict[str, int]:
@@ -38,8 +38,8 @@ def backfill_live_index(repository: MeetingRepository) -> dict[str, int]:
     for guild_id in sorted(guilds):
         live = client.query(
             TableName=table,
-            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
-            ExpressionAttributeValues={":pk": {"S": f"GUILD#{guild_id}"}, ":prefix": {"S": LIVE_PREFIX}},
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": live_partition(guild_id)}},
             Select="COUNT",
             ConsistentRead=True,
         )

@@ -2,9 +2,11 @@
 guild simply is not found:
 
 - ``sk = MEETING#<id>``: the meeting. Ended and failed meetings expire (TTL) after their retention.
-- ``sk = LIVE#<created ms>#<id>``: the index of live meetings, a copy of what a list shows. It is written in the
-  same transaction that makes a meeting live and deleted in the one that ends it, so listing, paging and
-  autocomplete read live meetings only (one Query per page, newest first), however many ended ones the guild has.
+- ``pk = GUILD#<guild>#LIVE``, ``sk = <created ms>#<id>``: the index of live meetings, a copy of what a list
+  shows, in a partition of its own. It is written in the same transaction that makes a meeting live and deleted
+  in the one that ends it, so listing, paging and autocomplete read live meetings only (one Query per page,
+  newest first), however many ended ones the guild has (its own partition also keeps it apart from the guild's
+  history for a hot guild, and for moto, whose queries walk the whole partition).
 - ``sk = COUNT#live``: how many meetings are live, kept in those same transactions; activating is conditional
   on it being under the server's ``meetings.max_active``, so two concurrent starts cannot both take the last slot.
 - ``sk = STARTS#<user>#<hour>``: starts by one member in one clock hour (``max_starts_per_member_per_hour``),
@@ -31,7 +33,6 @@ from kaltura_discord.text import escape_markdown
 ENDED_RETENTION_SECONDS = 90 * 24 * 3600
 FAILED_RETENTION_SECONDS = 7 * 24 * 3600
 HOUR = 3600
-LIVE_PREFIX = "LIVE#"
 COUNT_KEY = "COUNT#live"
 _LIVE_FIELDS = ("meeting_id", "title", "type", "host_id", "host_name", "created_at", "description", "room_id")
 _STATUSES = frozenset(get_args(MeetingStatus))
@@ -46,13 +47,21 @@ def _item_key(guild_id: str, sort_key: str) -> dict[str, Any]:
     return {"pk": {"S": f"GUILD#{guild_id}"}, "sk": {"S": sort_key}}
 
 
+def live_partition(guild_id: str) -> str:
+    return f"GUILD#{guild_id}#LIVE"
+
+
 def _live_sort_key(created_at: float, meeting_id: str) -> str:
-    return f"{LIVE_PREFIX}{round(created_at * 1000):015d}#{meeting_id}"
+    return f"{round(created_at * 1000):015d}#{meeting_id}"
+
+
+def _live_key(guild_id: str, sort_key: str) -> dict[str, Any]:
+    return {"pk": {"S": live_partition(guild_id)}, "sk": {"S": sort_key}}
 
 
 def encode_cursor(sort_key: str) -> str:
     """An opaque, URL- and custom_id-safe cursor for a position in the live index."""
-    return base64.urlsafe_b64encode(sort_key.removeprefix(LIVE_PREFIX).encode()).decode().rstrip("=")
+    return base64.urlsafe_b64encode(sort_key.encode()).decode().rstrip("=")
 
 
 def decode_cursor(cursor: str) -> str | None:
@@ -64,7 +73,7 @@ def decode_cursor(cursor: str) -> str | None:
     created, _, meeting_id = text.partition("#")
     if not (created.isdigit() and len(created) == 15 and len(meeting_id) == 10 and meeting_id.isalnum()):
         return None
-    return f"{LIVE_PREFIX}{text}"
+    return text
 
 
 @dataclass(frozen=True)
@@ -104,7 +113,7 @@ def _from_item(item: dict[str, Any]) -> Meeting:
 
     status = text("status") or "failed"
     return Meeting(
-        guild_id=str(item["pk"]["S"]).removeprefix("GUILD#"),
+        guild_id=text("guild_id") or str(item["pk"]["S"]).removeprefix("GUILD#"),
         meeting_id=str(item["meeting_id"]["S"]),
         title=str(item["title"]["S"]),
         type=item["type"]["S"],
@@ -198,7 +207,12 @@ class MeetingRepository(dynamodb.TableAdapter):
         item = _to_item(meeting)
         entry = {name: item[name] for name in _LIVE_FIELDS if name in item}
         sort_key = _live_sort_key(meeting.created_at, meeting.meeting_id)
-        return {**_item_key(meeting.guild_id, sort_key), **entry, "status": {"S": "active"}}
+        return {
+            **_live_key(meeting.guild_id, sort_key),
+            **entry,
+            "guild_id": {"S": meeting.guild_id},
+            "status": {"S": "active"},
+        }
 
     def count_live(self, guild_id: str) -> int:
         item = self.client.get_item(TableName=self.table, Key=_item_key(guild_id, COUNT_KEY), ConsistentRead=True).get(
@@ -213,14 +227,14 @@ class MeetingRepository(dynamodb.TableAdapter):
         position = decode_cursor(cursor) if cursor else None
         kwargs: dict[str, Any] = {
             "TableName": self.table,
-            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
-            "ExpressionAttributeValues": {":pk": {"S": f"GUILD#{guild_id}"}, ":prefix": {"S": LIVE_PREFIX}},
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": live_partition(guild_id)}},
             "ScanIndexForward": position is not None and direction == "newer",
             "Limit": limit + 1,
             "ConsistentRead": True,
         }
         if position is not None:
-            kwargs["ExclusiveStartKey"] = _item_key(guild_id, position)
+            kwargs["ExclusiveStartKey"] = _live_key(guild_id, position)
         items = self.client.query(**kwargs).get("Items", [])
         more = len(items) > limit
         items = items[:limit]
@@ -346,7 +360,7 @@ class MeetingRepository(dynamodb.TableAdapter):
         on the meeting being live, so ending twice is a clear "already ended"."""
         now = int(self._clock())
         guild_id, meeting_id = meeting.guild_id, meeting.meeting_id
-        live_key = _item_key(guild_id, _live_sort_key(meeting.created_at, meeting_id))
+        live_key = _live_key(guild_id, _live_sort_key(meeting.created_at, meeting_id))
         uncount: Any = {
             "TableName": self.table,
             "Key": _item_key(guild_id, COUNT_KEY),
