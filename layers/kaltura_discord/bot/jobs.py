@@ -181,10 +181,15 @@ def defer(
 
 
 def _abandon(job: Job) -> str:
+    """Best effort: when no time is left (the hand-off used it all) or storage is down, the outcome is unknown."""
+    from kaltura_discord import deadline
+    from kaltura_discord.aws import ServiceUnavailable
     from kaltura_discord.storage.jobs import get_ledger
 
     try:
         return get_ledger().abandon(job.interaction_id, job.kind)
+    except (ServiceUnavailable, deadline.DeadlineExceeded):
+        return "unknown"  # the breaker (or the deadline) already says why; no second log line per request
     except Exception as exc:
         log.warning("could not abandon the job", extra={"interaction_id": job.interaction_id, "error": str(exc)})
         return "unknown"
