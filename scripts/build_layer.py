@@ -1,78 +1,359 @@
 #!/usr/bin/env python3
-"""Build the Lambda layer: the kaltura_discord package plus its pinned runtime dependencies, as wheels for
-Lambda's platform (not this machine's), then zip it and print its size.
+"""Build the Lambda layer: the kaltura_discord package plus the packages pinned in layers/requirements.lock, as
+wheels for Lambda's platform (not this machine's), with bytecode for Lambda's Python; then zip it and print its
+size.
 
-Used by `make layer` and by `sam build` (BuildMethod: makefile, target build-SharedLayer).
-boto3 is left out: the Lambda Python runtime provides it.
+    python scripts/build_layer.py                                # build/layer/ and build/layer.zip (arm64, 3.13)
+    python scripts/build_layer.py --bytecode-python ~/.pyenv/versions/3.13.1/bin/python3.13
+    python scripts/build_layer.py --lock                         # rewrite layers/requirements.lock (needs PyPI)
+
+Used by `make layer` and by `sam build` (template.yaml's SharedLayer: BuildMethod makefile, target
+build-SharedLayer), which pass --architecture and --python-version from the Makefile. boto3 is left out: the
+Lambda Python runtime provides it.
+
+Bytecode: Lambda cannot write __pycache__ into a layer (/opt is read-only), so a layer without it compiles every
+module on every cold start. Bytecode is specific to a Python version, so it is made with that Python: the one
+named by --bytecode-python, else python3.13 on the PATH, this interpreter if it is 3.13, or a pyenv 3.13. Without
+one the build stops and says so; --no-bytecode builds a slower layer on purpose.
+
+Checks before it reports success: every wheel's tags fit Lambda (the architecture, the Python version, glibc of
+the runtime's Amazon Linux), the installed packages are exactly the lock's, and every module has its bytecode.
+
+Exit codes: 0 built; 1 pip failed; 2 refused (no suitable Python for the bytecode, a wheel that does not fit
+Lambda, packages that differ from the lock, bad options).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import tomllib
 import zipfile
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-PROVIDED_BY_RUNTIME = {"boto3", "botocore", "s3transfer", "jmespath"}
-PLATFORMS = {"arm64": "manylinux2014_aarch64", "x86_64": "manylinux2014_x86_64"}
-LEFT_OUT_OF_PACKAGE = ("local", "__pycache__")
+LOCK = REPO / "layers" / "requirements.lock"
+PROVIDED_BY_RUNTIME = frozenset({"boto3", "botocore", "s3transfer", "jmespath"})
+MACHINES = {"arm64": "aarch64", "x86_64": "x86_64"}
+LAMBDA_GLIBC_MINOR = {"3.11": 26, "3.12": 34, "3.13": 34, "3.14": 34}
+"""glibc 2.x of each Lambda Python runtime's OS: Amazon Linux 2 (3.11), Amazon Linux 2023 (3.12 and later)."""
+LEFT_OUT_OF_PACKAGE = ("local", "cli", "__pycache__")  # the local stack and the console script: not for Lambda
+LEFT_OUT_OF_LAYER = ("bin",)  # console scripts pip writes next to the packages; nothing runs them on Lambda
+MANYLINUX_ALIASES = {"manylinux1": 5, "manylinux2010": 12, "manylinux2014": 17}
+
+Installer = Callable[[list[str]], None]
+
+
+class BuildError(Exception):
+    """The layer cannot be built as asked; the message says why and what to do."""
+
+
+# ---- what goes in ---------------------------------------------------------------------------------------------
+
+
+def normalize(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def runtime_requirements() -> list[str]:
-    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
-    return [dep for dep in project["dependencies"] if dep.split("[")[0].lower() not in PROVIDED_BY_RUNTIME]
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    return [dep for dep in project["dependencies"] if normalize(dep.split("[")[0]) not in PROVIDED_BY_RUNTIME]
 
 
-def build(output: Path, architecture: str, python_version: str, bytecode_python: str | None = None) -> Path:
-    target = output / "python"
-    if output.exists():
-        shutil.rmtree(output)
-    target.mkdir(parents=True)
-    command = [
-        sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-        "--target", str(target),
-        "--platform", PLATFORMS[architecture],
-        "--python-version", python_version,
-        "--implementation", "cp",
-        "--only-binary=:all:",
-        "-c", str(REPO / "constraints.txt"),
-        *runtime_requirements(),
-    ]  # fmt: skip
+def read_lock(path: Path = LOCK) -> dict[str, str]:
+    """``name==version`` lines of the lock, by normalised name."""
+    pins: dict[str, str] = {}
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        name, sep, version = line.partition("==")
+        if not sep or not name.strip() or not version.strip():
+            raise BuildError(f"{path}:{number}: expected name==version, got {raw!r}")
+        pins[normalize(name.strip())] = version.strip()
+    return pins
+
+
+def lock_text(pins: dict[str, str], architecture: str, python_version: str) -> str:
+    header = (
+        "# The packages of the Lambda layer besides kaltura_discord, exactly (checked by every build).\n"
+        "# Generated by `python scripts/build_layer.py --lock` from pyproject.toml's dependencies and\n"
+        f"# constraints.txt, resolved for Lambda ({architecture}, Python {python_version}). It lives under\n"
+        "# layers/ so that `sam build`'s cache, keyed on that folder, sees a dependency change.\n"
+    )
+    return header + "".join(f"{name}=={pins[name]}\n" for name in sorted(pins))
+
+
+# ---- Lambda's platform ----------------------------------------------------------------------------------------
+
+
+def glibc_minor(python_version: str) -> int:
+    try:
+        return LAMBDA_GLIBC_MINOR[python_version]
+    except KeyError:
+        raise BuildError(
+            f"no Lambda runtime python{python_version}; choose one of {', '.join(sorted(LAMBDA_GLIBC_MINOR))}"
+        ) from None
+
+
+def lambda_platforms(architecture: str, python_version: str) -> list[str]:
+    """pip's --platform values for Lambda: every manylinux glibc up to the runtime's (pip does not expand them)."""
+    machine = MACHINES[architecture]
+    newest = glibc_minor(python_version)
+    return [f"manylinux2014_{machine}", *(f"manylinux_2_{minor}_{machine}" for minor in range(17, newest + 1))]
+
+
+def pip_command(target: Path, architecture: str, python_version: str, requirements: Sequence[str]) -> list[str]:
+    command = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile"]
+    command += ["--target", str(target), "--python-version", python_version, "--implementation", "cp"]
+    command += ["--only-binary=:all:", "-c", str(REPO / "constraints.txt")]
+    for platform in lambda_platforms(architecture, python_version):
+        command += ["--platform", platform]
+    return [*command, *requirements]
+
+
+def _run(command: list[str]) -> None:
     subprocess.run(command, check=True)
+
+
+def _dist_infos(target: Path) -> Iterator[Path]:
+    yield from sorted(target.glob("*.dist-info"))
+
+
+def _metadata(dist_info: Path, field: str) -> list[str]:
+    path = dist_info / ("WHEEL" if field == "Tag" else "METADATA")
+    prefix = f"{field}:"
+    return [
+        line[len(prefix) :].strip() for line in path.read_text(encoding="utf-8").splitlines() if line.startswith(prefix)
+    ]
+
+
+def installed(target: Path) -> dict[str, str]:
+    """What pip put in ``target``: version by normalised name."""
+    found: dict[str, str] = {}
+    for dist_info in _dist_infos(target):
+        names, versions = _metadata(dist_info, "Name"), _metadata(dist_info, "Version")
+        if names and versions:
+            found[normalize(names[0])] = versions[0]
+    return found
+
+
+def tag_fits(tag: str, architecture: str, python_version: str) -> bool:
+    """Whether a wheel tag (``cp313-cp313-manylinux_2_17_aarch64``, ``py3-none-any``...) runs on that Lambda."""
+    try:
+        interpreters, abis, platforms = tag.split("-")
+    except ValueError:
+        return False
+    minor = int(python_version.split(".")[1])
+    machine = MACHINES[architecture]
+
+    def python_fits(interpreter: str, abi: str) -> bool:
+        if interpreter in ("py3", f"py3{minor}"):
+            return abi == "none"
+        match = re.fullmatch(r"cp3(\d+)", interpreter)
+        if match is None:
+            return False
+        built_for = int(match.group(1))
+        if abi == "abi3":
+            return built_for <= minor
+        return built_for == minor and abi in (f"cp3{minor}", "none")
+
+    def platform_fits(platform: str) -> bool:
+        if platform == "any":
+            return True
+        match = re.fullmatch(r"(manylinux1|manylinux2010|manylinux2014|manylinux_2_(\d+))_(\w+)", platform)
+        if match is None or match.group(3) != machine:
+            return False
+        needed = int(match.group(2)) if match.group(2) else MANYLINUX_ALIASES[match.group(1)]
+        return needed <= glibc_minor(python_version)
+
+    return any(
+        python_fits(interpreter, abi) and platform_fits(platform)
+        for interpreter in interpreters.split(".")
+        for abi in abis.split(".")
+        for platform in platforms.split(".")
+    )
+
+
+def wheel_problems(target: Path, architecture: str, python_version: str) -> list[str]:
+    problems = []
+    for dist_info in _dist_infos(target):
+        tags = _metadata(dist_info, "Tag")
+        if not any(tag_fits(tag, architecture, python_version) for tag in tags):
+            problems.append(f"{dist_info.name}: {', '.join(tags) or 'no tags'}")
+    return problems
+
+
+# ---- bytecode -------------------------------------------------------------------------------------------------
+
+
+def interpreter_version(interpreter: str) -> str | None:
+    """``3.13`` for a CPython 3.13 that runs, else None."""
+    probe = [interpreter, "-c", "import sys; print(sys.implementation.name, '%d.%d' % sys.version_info[:2])"]
+    try:
+        result = subprocess.run(probe, capture_output=True, text=True, check=False, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    implementation, _, version = result.stdout.strip().partition(" ")
+    return version if result.returncode == 0 and implementation == "cpython" else None
+
+
+def _version_key(path: Path) -> tuple[int, ...]:
+    return tuple(int(part) if part.isdigit() else -1 for part in re.split(r"[.]", path.parents[1].name))
+
+
+def bytecode_candidates(
+    python_version: str, search_path: str | None = None, pyenv_root: Path | None = None
+) -> list[str]:
+    """Where a Python ``python_version`` may be, best first: the PATH, this interpreter, pyenv's versions."""
+    name = f"python{python_version}"
+    found: list[str] = []
+    on_path = shutil.which(name, path=search_path)
+    if on_path:
+        found.append(on_path)
+    if f"{sys.version_info[0]}.{sys.version_info[1]}" == python_version:
+        found.append(sys.executable)
+    root = pyenv_root or Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv")
+    found += [
+        str(p) for p in sorted((root / "versions").glob(f"{python_version}.*/bin/{name}"), key=_version_key)[::-1]
+    ]
+    return list(dict.fromkeys(found))
+
+
+def choose_bytecode_python(
+    python_version: str, explicit: str | None = None, candidates: Sequence[str] | None = None
+) -> str:
+    """The interpreter that compiles the layer's bytecode; a :class:`BuildError` that says what to do otherwise."""
+    if explicit is not None:
+        version = interpreter_version(explicit)
+        if version != python_version:
+            what = f"Python {version}" if version else "not a CPython that runs"
+            raise BuildError(
+                f"--bytecode-python {explicit} is {what}; Lambda's bytecode must come from Python {python_version}"
+            )
+        return explicit
+    tried = list(candidates if candidates is not None else bytecode_candidates(python_version))
+    for candidate in tried:
+        if interpreter_version(candidate) == python_version:
+            return candidate
+    looked = f" (tried {', '.join(tried)}: none runs as {python_version})" if tried else ""
+    raise BuildError(
+        f"no Python {python_version} here to compile the layer's bytecode{looked}. Lambda runs Python "
+        f"{python_version} and cannot write bytecode to /opt, so a layer without it compiles every module on every "
+        f"cold start. Install Python {python_version} (`uv python install {python_version}`, `pyenv install "
+        f"{python_version}`, or actions/setup-python in CI) or name one with --bytecode-python PATH; "
+        "--no-bytecode builds the slower layer on purpose."
+    )
+
+
+def precompile(target: Path, interpreter: str) -> None:
+    """Hash-checked (not mtime-checked) bytecode, since zip files and layers reset modification times."""
+    command = [interpreter, "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash", str(target)]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise BuildError(f"{interpreter} could not compile the layer:\n{result.stdout}{result.stderr}")
+
+
+def missing_bytecode(target: Path, python_version: str) -> list[Path]:
+    tag = "cpython-3" + python_version.split(".")[1]
+    return [
+        source
+        for source in sorted(target.rglob("*.py"))
+        if not (source.parent / "__pycache__" / f"{source.stem}.{tag}.pyc").is_file()
+    ]
+
+
+# ---- the build ------------------------------------------------------------------------------------------------
+
+
+def _fresh(directory: Path) -> Path:
+    if directory.exists():
+        shutil.rmtree(directory)
+    directory.mkdir(parents=True)
+    return directory
+
+
+def _install(
+    target: Path, architecture: str, python_version: str, requirements: Sequence[str], install: Installer
+) -> None:
+    command = pip_command(target, architecture, python_version, requirements)
+    try:
+        install(command)
+    except subprocess.CalledProcessError as error:
+        raise SystemExit(f"pip could not install the layer's packages for Lambda (exit {error.returncode})") from None
+    problems = wheel_problems(target, architecture, python_version)
+    if problems:
+        raise BuildError(
+            f"wheels that do not run on Lambda ({architecture}, Python {python_version}, glibc 2."
+            f"{glibc_minor(python_version)}): " + "; ".join(problems)
+        )
+
+
+def build(
+    output: Path,
+    architecture: str,
+    python_version: str,
+    *,
+    bytecode: bool = True,
+    bytecode_python: str | None = None,
+    lock: Path = LOCK,
+    install: Installer = _run,
+) -> Path:
+    """Build the layer into ``output/python`` (the folder Lambda puts on sys.path) and return that folder."""
+    interpreter = choose_bytecode_python(python_version, bytecode_python) if bytecode else None
+    pins = read_lock(lock)
+    target = _fresh(output) / "python"
+    target.mkdir()
+    _install(
+        target, architecture, python_version, [f"{name}=={version}" for name, version in sorted(pins.items())], install
+    )
+    got = installed(target)
+    if got != pins:
+        extra = sorted(set(got.items()) - set(pins.items()))
+        missing = sorted(set(pins.items()) - set(got.items()))
+        raise BuildError(
+            f"the layer's packages differ from {lock.name} (extra {extra or 'none'}, missing {missing or 'none'}): "
+            "run `python scripts/build_layer.py --lock` and commit the lock"
+        )
+    for name in LEFT_OUT_OF_LAYER:
+        shutil.rmtree(target / name, ignore_errors=True)
     shutil.copytree(
         REPO / "layers" / "kaltura_discord",
         target / "kaltura_discord",
         ignore=shutil.ignore_patterns(*LEFT_OUT_OF_PACKAGE),
     )
-    for cache in target.rglob("__pycache__"):
+    for cache in list(target.rglob("__pycache__")):
         shutil.rmtree(cache, ignore_errors=True)
-    precompile(target, python_version, bytecode_python)
+    if interpreter is None:
+        print("note: --no-bytecode: the layer ships without bytecode; every cold start compiles what it imports")
+        return target
+    precompile(target, interpreter)
+    missing = missing_bytecode(target, python_version)
+    if missing:
+        shown = ", ".join(str(path.relative_to(target)) for path in missing[:5])
+        raise BuildError(f"{len(missing)} module(s) have no Python {python_version} bytecode after compiling: {shown}")
+    print(f"bytecode for Python {python_version} compiled with {interpreter}")
     return target
 
 
-def _runs_as(interpreter: str, python_version: str) -> bool:
-    probe = [interpreter, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"]
-    result = subprocess.run(probe, capture_output=True, text=True, check=False)
-    return result.returncode == 0 and result.stdout.strip() == python_version
+def write_lock(architecture: str, python_version: str, lock: Path = LOCK, install: Installer = _run) -> dict[str, str]:
+    """Resolve pyproject.toml's runtime dependencies under constraints.txt for Lambda and write the lock."""
+    with tempfile.TemporaryDirectory() as scratch:
+        target = Path(scratch) / "python"
+        _install(target, architecture, python_version, runtime_requirements(), install)
+        pins = installed(target)
+    lock.write_text(lock_text(pins, architecture, python_version), encoding="utf-8")
+    return pins
 
 
-def precompile(target: Path, python_version: str, interpreter: str | None = None) -> None:
-    """Ship bytecode for Lambda's Python: /opt is read-only there, so without it every cold start compiles.
-
-    Bytecode is version-specific, so it is made with that Python when this machine has it (hash-checked, not
-    mtime-checked, since zip files reset times); otherwise the layer still works, only colder.
-    """
-    interpreter = interpreter or shutil.which(f"python{python_version}")
-    if interpreter is None or not _runs_as(interpreter, python_version):
-        print(f"note: no working python{python_version} here; the layer ships without precompiled bytecode")
-        return
-    command = [interpreter, "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash", str(target)]
-    subprocess.run(command, check=True)
-    print(f"precompiled bytecode with {interpreter}")
+def unzipped_size(target: Path) -> int:
+    return sum(path.stat().st_size for path in target.rglob("*") if path.is_file())
 
 
 def zip_dir(source: Path, destination: Path) -> Path:
@@ -83,20 +364,42 @@ def zip_dir(source: Path, destination: Path) -> Path:
     return destination
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], epilog="Exit codes: 0 built, 1 pip, 2 refused."
+    )
     parser.add_argument("--output", type=Path, default=REPO / "build" / "layer")
-    parser.add_argument("--architecture", choices=sorted(PLATFORMS), default="arm64")
-    parser.add_argument("--python-version", default="3.13")
-    parser.add_argument("--bytecode-python", help="the interpreter that matches --python-version (for .pyc files)")
-    parser.add_argument("--no-zip", action="store_true", help="leave the directory (what sam build wants)")
-    args = parser.parse_args()
-    target = build(args.output, args.architecture, args.python_version, args.bytecode_python)
-    unzipped = sum(p.stat().st_size for p in target.rglob("*") if p.is_file())
-    print(f"layer built in {args.output} ({unzipped / 1e6:.1f} MB unzipped; Lambda allows 250 MB)")
+    parser.add_argument("--architecture", choices=sorted(MACHINES), default="arm64")
+    parser.add_argument("--python-version", default="3.13", help="Lambda's Python, as in template.yaml (3.13)")
+    parser.add_argument("--bytecode-python", help="a Python of --python-version to compile the bytecode with")
+    parser.add_argument("--no-bytecode", action="store_true", help="ship without bytecode (slower cold starts)")
+    parser.add_argument("--no-zip", action="store_true", help="leave the folder only (what sam build wants)")
+    parser.add_argument("--lock", action="store_true", help="rewrite layers/requirements.lock instead (needs PyPI)")
+    args = parser.parse_args(argv)
+    if args.no_bytecode and args.bytecode_python:
+        parser.error("--no-bytecode and --bytecode-python cannot be used together")
+    try:
+        if args.lock:
+            pins = write_lock(args.architecture, args.python_version)
+            where = f"Lambda ({args.architecture}, Python {args.python_version})"
+            print(f"{LOCK.relative_to(REPO)}: {len(pins)} packages for {where}")
+            return 0
+        target = build(
+            args.output,
+            args.architecture,
+            args.python_version,
+            bytecode=not args.no_bytecode,
+            bytecode_python=args.bytecode_python,
+        )
+    except BuildError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    sizes = f"{unzipped_size(target) / 1e6:.1f} MB unzipped"
     if not args.no_zip:
         archive = zip_dir(target, args.output.with_suffix(".zip"))
-        print(f"layer zip: {archive} ({archive.stat().st_size / 1e6:.1f} MB zipped)")
+        sizes += f", {archive.stat().st_size / 1e6:.1f} MB zipped ({archive})"
+    print(f"layer for Lambda ({args.architecture}, Python {args.python_version}) in {args.output}: {sizes}; "
+          "Lambda allows 250 MB unzipped")  # fmt: skip
     return 0
 
 

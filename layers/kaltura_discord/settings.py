@@ -93,14 +93,12 @@ class _SecretStore:
     def __init__(self) -> None:
         self._loaded: dict[str, Any] | None = None
         self._loaded_at = 0.0
-        self._secrets_provider: Any = None
+        self._secrets_client: Any = None
 
-    def _provider(self) -> Any:
-        """Powertools' provider over a deadline-bound client: on the interactions path a cold read of the secret
-        fits the 3 s like every other call (see :mod:`kaltura_discord.aws`)."""
-        if self._secrets_provider is None:
-            from aws_lambda_powertools.utilities import parameters
-
+    def _client(self) -> Any:
+        """A deadline-bound Secrets Manager client: on the interactions path a cold read of the secret fits the 3 s
+        like every other call (see :mod:`kaltura_discord.aws`). This store is the only cache in front of it."""
+        if self._secrets_client is None:
             from kaltura_discord.aws import BoundedClient
 
             def standard() -> Any:
@@ -108,9 +106,8 @@ class _SecretStore:
 
                 return boto3.client("secretsmanager")
 
-            bounded: Any = BoundedClient("secretsmanager", standard)
-            self._secrets_provider = parameters.SecretsProvider(boto3_client=bounded)
-        return self._secrets_provider
+            self._secrets_client = BoundedClient("secretsmanager", standard)
+        return self._secrets_client
 
     def clear(self) -> None:
         self._loaded = None
@@ -122,15 +119,11 @@ class _SecretStore:
         secret_id = optional("SECRETS_ID")
         if secret_id is None:
             return {}
-        try:
-            raw = self._provider().get(secret_id, max_age=int(SECRETS_MAX_AGE_SECONDS))
-        except Exception as exc:
-            from kaltura_discord.aws import ServiceUnavailable
-
-            reason = exc.__cause__ or exc.__context__  # Powertools wraps it in GetParameterError
-            if isinstance(reason, ServiceUnavailable):
-                raise reason from None  # one error type for "did not answer in time", whatever the caller
-            raise
+        # ServiceUnavailable when it did not answer in time (the interactions path), else botocore's own errors.
+        response = self._client().get_secret_value(SecretId=secret_id)
+        raw = response.get("SecretString")
+        if raw is None:
+            raw = response.get("SecretBinary", b"")
         text = raw.decode() if isinstance(raw, bytes) else str(raw)
         try:
             value = json.loads(text)

@@ -31,6 +31,7 @@ class RunningStack:
     key: SigningKey
     http: httpx.Client
     output: list[str]
+    process: subprocess.Popen[str] | None = None
 
     @property
     def interactions_url(self) -> str:
@@ -59,6 +60,29 @@ class RunningStack:
         body = {"kind": kind, "service": service, "action": action, **extra}
         assert self.http.post(f"{self.sandbox_url}/_sandbox/faults", json=body).status_code == 201
 
+    # --- local fault injection (POST/GET/DELETE /_local/faults on the stack's own server) ---
+
+    @property
+    def faults_url(self) -> str:
+        return str(self.state["faults_url"])
+
+    def inject_fault(self, target: str, kind: str, **extra: Any) -> dict[str, Any]:
+        """A fault in front of ``target`` (dynamodb, discord, kaltura, worker): every request until cleared unless
+        ``count`` is given; ``ms``, ``status``, ``operation``, ``path``, ``variant`` where the kind uses them."""
+        response = self.http.post(self.faults_url, json={"target": target, "kind": kind, **extra})
+        assert response.status_code == 201, response.text
+        added: dict[str, Any] = response.json()["added"][0]
+        return added
+
+    def clear_faults(self, target: str | None = None) -> None:
+        params = {"target": target} if target else {}
+        assert self.http.delete(self.faults_url, params=params).status_code == 200
+
+    def fault_counts(self) -> dict[str, int]:
+        """Requests each target received so far (faulted or not): dynamodb, discord, worker, kaltura."""
+        counts: dict[str, int] = self.http.get(self.faults_url).json()["counts"]
+        return counts
+
     def discord_calls(self, token: str | None = None) -> list[dict[str, Any]]:
         calls: list[dict[str, Any]] = self.http.get(f"{self.standin_root}/_standin/calls").json()
         return [c for c in calls if token is None or f"/{token}" in c["path"]]
@@ -86,7 +110,9 @@ def run_stack(state_dir: Path, extra_env: dict[str, str] | None = None) -> Itera
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("DISCORD_", "KALTURA_", "AWS_ENDPOINT_URL", "TABLE_NAME", "SECRETS_ID", "PUBLIC_BASE_URL"))
+        if not k.startswith(
+            ("DISCORD_", "KALTURA_", "AWS_ENDPOINT_URL", "TABLE_NAME", "SECRETS_ID", "PUBLIC_BASE_URL", "LOCAL_FAULTS")
+        )
     }
     env.update(PORT=str(free_port()), LOCAL_STATE_DIR=str(state_dir), PYTHONUNBUFFERED="1", **(extra_env or {}))
     process = subprocess.Popen(
@@ -119,7 +145,7 @@ def run_stack(state_dir: Path, extra_env: dict[str, str] | None = None) -> Itera
         pytest.fail("local stack did not start:\n" + "".join(output))
     key = load_or_create_signing_key(state_dir)
     with httpx.Client(timeout=10) as http:
-        yield RunningStack(state, key, http, output)
+        yield RunningStack(state, key, http, output, process)
     process.send_signal(signal.SIGTERM)
     try:
         process.wait(timeout=20)

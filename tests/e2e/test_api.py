@@ -1,5 +1,5 @@
-"""The REST API end to end: a token minted by /kaltura-token through the local stack lists and starts meetings
-over HTTP, and a join link works once and only once."""
+"""The REST API end to end: a token minted by /kaltura-token create through the local stack lists and starts
+meetings over HTTP, and a join link works once and only once. (Revocation and the member's rights: test_tokens.)"""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pytest
 from kaltura_discord.kaltura import parse_ks
 from kaltura_discord.local.stack import SANDBOX_ADMIN_SECRET
 from tests.e2e.conftest import RunningStack
+from tests.e2e.test_tokens import seed_admin
 from tests.support.interactions import command
 
 pytestmark = pytest.mark.e2e
@@ -19,9 +20,12 @@ ADMIN = "1000000000000000401"
 MANAGE_GUILD = 1 << 5
 
 
-def mint(stack: RunningStack, scopes: str, permissions: int = MANAGE_GUILD) -> dict[str, object]:
+def mint(stack: RunningStack, scopes: str, permissions: int = MANAGE_GUILD, guild: str = GUILD) -> dict[str, object]:
+    """``/kaltura-token create`` by ADMIN, who manages the server in the Discord stand-in too (writes check it)."""
+    seed_admin(stack, guild, ADMIN)
     options = [{"name": "scopes", "type": 3, "value": scopes}, {"name": "lifetime_hours", "type": 4, "value": 1}]
-    payload = command("kaltura-token", options, user_id=ADMIN, guild_id=GUILD, permissions=permissions)
+    sub = [{"name": "create", "type": 1, "options": options}]
+    payload = command("kaltura-token", sub, user_id=ADMIN, guild_id=guild, permissions=permissions)
     answer: dict[str, object] = stack.post(payload).json()
     return answer
 
@@ -104,9 +108,7 @@ def test_meetings_changed_over_http_are_announced_in_discord(stack: RunningStack
         assert "Saved" in str(
             stack.post(command("kaltura-config", sub, permissions=MANAGE_GUILD, guild_id=guild)).json()
         )
-    options = [{"name": "scopes", "type": 3, "value": "meetings:read meetings:write"}]
-    minted = stack.post(command("kaltura-token", options, user_id=ADMIN, guild_id=guild, permissions=MANAGE_GUILD))
-    auth = {"Authorization": f"Bearer {token_of(minted.json())}"}
+    auth = {"Authorization": f"Bearer {token_of(mint(stack, 'meetings:read meetings:write', guild=guild))}"}
     api = stack.state["api_base_url"]
 
     created = stack.http.post(f"{api}/meetings", json={"type": "webinar", "title": "HTTP webinar"}, headers=auth)

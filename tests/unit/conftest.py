@@ -7,9 +7,10 @@ from collections.abc import Iterator
 
 import pytest
 
+from kaltura_discord.auth.records import TokenRegistry, set_registry
 from kaltura_discord.config import ConfigService, ConfigStore, set_config_service
 from kaltura_discord.storage.jobs import set_ledger
-from tests.support.fakes import MemoryConfigTable, MemoryJobLedger
+from tests.support.fakes import MemoryConfigTable, MemoryJobLedger, MemoryTokenRecords
 
 
 @pytest.fixture(autouse=True)
@@ -38,3 +39,12 @@ def memory_ledger() -> Iterator[MemoryJobLedger]:
     set_ledger(ledger)
     yield ledger
     set_ledger(None)
+
+
+@pytest.fixture(autouse=True)
+def memory_tokens() -> Iterator[MemoryTokenRecords]:
+    """API token records in memory: /kaltura-token create, list and revoke without DynamoDB."""
+    records = MemoryTokenRecords()
+    set_registry(TokenRegistry(records))
+    yield records
+    set_registry(None)

@@ -23,7 +23,8 @@ from kaltura_discord.api.routing import ALWAYS_HEADERS, ApiVersion, VersionedRou
 TITLE = "kaltura-discord REST API"
 DESCRIPTION = (
     "Kaltura meetings of a Discord server over HTTP. Authenticate with an API token minted in Discord with "
-    "`/kaltura-token` (`Authorization: Bearer <token>`); a token acts in its own server only, within its scopes. "
+    "`/kaltura-token create` (`Authorization: Bearer <token>`); a token acts in its own server only, within its "
+    "scopes, while it is not revoked and its member still has the rights it needs. "
     "Successes are `{version, data}`, errors `{version, error: {code, message}}`."
 )
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from kaltura_discord.api.idempotency import DynamoIdempotencyStore, IdempotencyStore
+from kaltura_discord.auth.records import TokenGate
+from kaltura_discord.auth.rights import MemberRightsService
 from kaltura_discord.auth.single_use import DynamoUseLedger, UseLedger
 from kaltura_discord.meetings.repository import MeetingRepository
 from kaltura_discord.meetings.service import MeetingService
@@ -16,6 +18,10 @@ class Backends:
     meetings: MeetingService
     idempotency: IdempotencyStore
     join_uses: UseLedger
+    tokens: TokenGate = field(kw_only=True)
+    """Whether a token is still on record (per-container cache of at most 60 s)."""
+    members: MemberRightsService = field(kw_only=True)
+    """The member's current standing in the server, from Discord (per-container cache of at most 5 minutes)."""
 
 
 _backends: Backends | None = None
@@ -23,11 +29,17 @@ _lock = threading.Lock()
 
 
 def default_backends() -> Backends:
-    """DynamoDB (TABLE_NAME) and Kaltura (settings); the Kaltura client is created on its first call."""
+    """DynamoDB (TABLE_NAME), Kaltura and Discord (settings); each client is created on its first call."""
+    from kaltura_discord.auth import records, rights
+    from kaltura_discord.auth.discord_members import DiscordGuildDirectory
     from kaltura_discord.meetings.kaltura_rooms import KalturaRoomGateway
 
     return Backends(
-        MeetingService(MeetingRepository(), KalturaRoomGateway()), DynamoIdempotencyStore(), DynamoUseLedger()
+        MeetingService(MeetingRepository(), KalturaRoomGateway()),
+        DynamoIdempotencyStore(),
+        DynamoUseLedger(),
+        tokens=TokenGate(records.DynamoTokenRecords(), records.cache_seconds()),
+        members=MemberRightsService(DiscordGuildDirectory(), rights.cache_seconds()),
     )
 
 

@@ -19,6 +19,7 @@ from kaltura_discord.meetings.model import (
     MeetingAlreadyEnded,
     MeetingBackendUnavailable,
     MeetingError,
+    MeetingLimitReached,
     MeetingNotFound,
     MeetingPermissionDenied,
 )
@@ -82,7 +83,18 @@ def error_response(
 
 def _plain(text: str) -> str:
     """Domain messages are written for Discord; the API shows them without markdown."""
-    return text.replace("**", "")
+    return text.replace("**", "").replace("`", "")
+
+
+def _discord_times(text: str) -> str:
+    """``<t:1700000000:R>`` (a Discord timestamp) as an ISO 8601 time for API clients."""
+    import datetime as dt
+    import re
+
+    def iso(match: re.Match[str]) -> str:
+        return dt.datetime.fromtimestamp(int(match[1]), tz=dt.UTC).isoformat().replace("+00:00", "Z")
+
+    return re.sub(r"<t:([0-9]{1,12}):[A-Za-z]>", iso, text)
 
 
 def _meeting_error(exc: MeetingError) -> ApiError:
@@ -94,6 +106,11 @@ def _meeting_error(exc: MeetingError) -> ApiError:
         return ApiError(403, "forbidden", _plain(str(exc)))
     if isinstance(exc, InvalidMeetingOptions):
         return ApiError(422, "invalid_meeting", str(exc))
+    if isinstance(exc, MeetingLimitReached):
+        import time
+
+        retry = str(max(1, exc.retry_at - int(time.time()))) if exc.retry_at else "60"
+        return ApiError(429, "limit_reached", _plain(_discord_times(str(exc))), headers={"Retry-After": retry})
     if isinstance(exc, MeetingBackendUnavailable):
         return ApiError(503, "backend_unavailable", _plain(str(exc)), headers={"Retry-After": RETRY_AFTER_SECONDS})
     return ApiError(500, "internal_error", "Something went wrong on our side.")

@@ -7,6 +7,7 @@ fails from 3.14; so each thread gets one loop of its own, set before every call.
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -24,6 +25,13 @@ def _ensure_event_loop() -> None:
     asyncio.set_event_loop(loop)
 
 
+def _loggable(path: Any) -> str | None:
+    """The request path, without the single-use token of a join link (``/v1/join/{token}``)."""
+    if not isinstance(path, str):
+        return None
+    return "/v1/join/[redacted]" if path.startswith("/v1/join/") else path
+
+
 def make_lambda_handler(app: Any = None) -> LambdaHandler:
     from mangum import Mangum
 
@@ -34,9 +42,18 @@ def make_lambda_handler(app: Any = None) -> LambdaHandler:
     _ensure_event_loop()
     adapter = Mangum(app, lifespan="off")
 
+    from kaltura_discord import logs
+
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        """Every line logged while answering carries the Lambda and API Gateway request ids."""
         _ensure_event_loop()
-        result: dict[str, Any] = adapter(event, context)
+        ids = {"request_id": logs.lambda_request_id(context), "api_request_id": logs.api_request_id(event)}
+        with logs.request_context(**ids):
+            log = logs.get_logger(__name__)
+            if log.isEnabledFor(logging.DEBUG):
+                http = event.get("requestContext", {}).get("http", {}) if isinstance(event, dict) else {}
+                log.debug("request received", extra={"method": http.get("method"), "path": _loggable(http.get("path"))})
+            result: dict[str, Any] = adapter(event, context)
         return result
 
     return handler

@@ -1,7 +1,9 @@
 """Minting and verifying the two kinds of token, both Ed25519-signed JWTs (``alg`` EdDSA, pinned).
 
-- **API tokens** (audience ``kaltura-discord-api``): minted by ``/kaltura-token`` for the member who ran it,
-  scoped to that guild and to a set of scopes, valid 1-720 hours.
+- **API tokens** (audience ``kaltura-discord-api``): minted by ``/kaltura-token create`` for the member who ran
+  it, scoped to that guild and to a set of scopes, valid 1-720 hours (at most 24 with ``config:write``). Each is
+  recorded by its ``jti`` (:mod:`~kaltura_discord.auth.records`), so that it can be listed and revoked; a valid
+  signature alone is not enough to use one.
 - **Join tokens** (audience ``kaltura-discord-join``): minted for one member and one meeting by ``/kaltura-join``,
   the Join button and ``POST /v1/meetings/{id}/join``, valid for the server's ``kaltura.join_link_ttl_seconds``,
   carrying a ``jti`` that the API records so the link works once. They carry no Kaltura session: that is minted
@@ -40,6 +42,10 @@ _ROLES: Final = ("viewer", "moderator", "admin")
 HOUR: Final = 3600
 DEFAULT_API_LIFETIME_SECONDS: Final = 24 * HOUR
 MAX_API_LIFETIME_SECONDS: Final = 720 * HOUR
+MAX_CONFIG_WRITE_LIFETIME_SECONDS: Final = 24 * HOUR
+"""Changing a server's settings is the most a token can do, so such a token lives a day at most (the server may
+lower this with ``tokens.config_write_max_hours``); the 720-hour ceiling is for the other scopes."""
+SHORT_ID_LENGTH: Final = 8
 JOIN_LIFETIME_SECONDS: Final = 900
 MAX_JOIN_LIFETIME_SECONDS: Final = 86400
 LEEWAY_SECONDS: Final = 30
@@ -66,6 +72,24 @@ def _invalid() -> TokenError:
     return TokenError(
         "invalid_token", "The token is malformed, was not issued by this service, or is not for this use."
     )
+
+
+def revoked() -> TokenError:
+    """A well-signed token that is no longer (or was never) on record: revoked in Discord or over the API."""
+    return TokenError(
+        "token_revoked", "The token was revoked (or is not on record); mint a new one with /kaltura-token create."
+    )
+
+
+def max_lifetime_seconds(scopes: Iterable[str]) -> int:
+    """The longest a token with ``scopes`` may live, whatever a server's settings say."""
+    return MAX_CONFIG_WRITE_LIFETIME_SECONDS if "config:write" in set(scopes) else MAX_API_LIFETIME_SECONDS
+
+
+def short_id(token_id: str) -> str:
+    """What people see and type (``/kaltura-token list`` and ``revoke``): enough to tell a server's tokens apart,
+    too little to be worth anything without the token itself."""
+    return token_id[:SHORT_ID_LENGTH]
 
 
 @dataclass(frozen=True)
@@ -143,8 +167,9 @@ def mint_api_token(
     chosen = [scope for scope in SCOPES if scope in set(scopes)]
     if not chosen:
         raise ValueError("a token needs at least one scope")
-    if not HOUR <= lifetime_seconds <= MAX_API_LIFETIME_SECONDS:
-        raise ValueError(f"lifetime must be 1 to {MAX_API_LIFETIME_SECONDS // HOUR} hours")
+    ceiling = max_lifetime_seconds(chosen)
+    if not HOUR <= lifetime_seconds <= ceiling:
+        raise ValueError(f"lifetime must be 1 to {ceiling // HOUR} hours")
     if not (_SNOWFLAKE.fullmatch(guild_id) and _SNOWFLAKE.fullmatch(user_id)):
         raise ValueError("guild and user ids must be Discord ids")
     roles = sorted({role for role in role_ids if _SNOWFLAKE.fullmatch(role)})[:MAX_ROLE_IDS]
@@ -248,8 +273,8 @@ def _lifetime(claims: dict[str, Any], maximum: int) -> int:
 def verify_api_token(token: str, *, keyring: KeyRing | None = None) -> ApiClaims:
     """The claims of a valid API token, or :class:`TokenError`."""
     claims = _decode(token, API_AUDIENCE, _API_CLAIMS, keyring)
-    expires = _lifetime(claims, MAX_API_LIFETIME_SECONDS)
     scope = _text(claims, "scope")
+    expires = _lifetime(claims, max_lifetime_seconds(scope.split()))
     roles = claims.get("roles", [])
     if (
         not isinstance(roles, list)

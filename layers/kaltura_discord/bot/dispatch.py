@@ -8,7 +8,7 @@ from kaltura_discord.aws import ServiceUnavailable
 from kaltura_discord.bot.messages import STORAGE_SLOW
 from kaltura_discord.bot.policy import check_policy
 from kaltura_discord.bot.routes import build_router
-from kaltura_discord.commands.definitions import deprecation_notice
+from kaltura_discord.commands.definitions import deprecation_notice, old_shape_notice
 from kaltura_discord.commands.definitions import get as get_definition
 from kaltura_discord.deadline import DeadlineExceeded
 from kaltura_discord.discord import responses
@@ -70,17 +70,26 @@ def handle_interaction(interaction: Interaction, router: Router | None = None) -
 
 
 def _with_deprecation_notice(interaction: Interaction, response: InteractionResponse) -> InteractionResponse:
-    """A deprecated command still works and says, in its reply, what replaces it."""
+    """A deprecated command still works and says, in its reply, what replaces it; so does the old shape of a
+    command whose major version changed (a Discord client that has not refreshed its commands still sends it).
+
+    The notice never pushes the answer past Discord's 2000 characters: it becomes an embed of its own instead."""
     if interaction.type != InteractionType.APPLICATION_COMMAND or response.type != 4 or response.data is None:
         return response
     definition = get_definition(interaction.command_name)
-    notice = deprecation_notice(definition) if definition else None
-    if notice is None:
+    if definition is None:
+        return response
+    found = (deprecation_notice(definition), old_shape_notice(definition, interaction.subcommand))
+    notice = "\n\n".join(text for text in found if text)
+    if not notice:
         return response
     content = response.data.get("content")
-    return InteractionResponse(
-        response.type, {**response.data, "content": f"{content}\n\n{notice}" if content else notice}
-    )
+    if not content:
+        return InteractionResponse(response.type, {**response.data, "content": notice})
+    if len(content) + 2 + len(notice) <= responses.MAX_CONTENT_LENGTH:
+        return InteractionResponse(response.type, {**response.data, "content": f"{content}\n\n{notice}"})
+    embeds = [*response.data.get("embeds", []), {"description": notice}]
+    return InteractionResponse(response.type, {**response.data, "embeds": embeds})
 
 
 def dispatch(payload: dict[str, Any], public_base_url: str | None = None) -> str:

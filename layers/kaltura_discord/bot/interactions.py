@@ -60,10 +60,19 @@ class InteractionsApp:
             from kaltura_discord.bot.dispatch import dispatch
 
             self._dispatch = dispatch
-        from kaltura_discord import deadline
+        from kaltura_discord import deadline, logs
 
         base_url = settings.public_base_url(request.domain_name, self._public_base_url)
-        with deadline.scope(deadline.Deadline.for_first_answer(context)):
+        interaction_id = payload.get("id")
+        with (
+            logs.request_context(
+                request_id=logs.lambda_request_id(context),
+                api_request_id=logs.api_request_id(event),
+                interaction_id=interaction_id if isinstance(interaction_id, str) else None,
+            ),
+            deadline.scope(deadline.Deadline.for_first_answer(context)),
+        ):
+            logs.get_logger(__name__).debug("interaction received", extra={"interaction_type": kind})
             return lambda_response(200, self._dispatch(payload, base_url))
 
 

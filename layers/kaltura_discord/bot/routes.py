@@ -9,7 +9,12 @@ def build_router() -> Router:
     router = Router()
     router.command("kaltura-help", "kaltura_discord.bot.help:kaltura_help")
     router.command("kaltura-status", "kaltura_discord.bot.status:kaltura_status")
-    router.command("kaltura-token", "kaltura_discord.bot.token:kaltura_token")
+    tokens = "kaltura_discord.bot.token"
+    router.command("kaltura-token", f"{tokens}:create", "create")
+    router.command("kaltura-token", f"{tokens}:create")  # the 1.x shape, answered with a notice (bot.dispatch)
+    router.command("kaltura-token", f"{tokens}:list_tokens", "list")
+    router.command("kaltura-token", f"{tokens}:revoke", "revoke")
+    router.autocomplete("kaltura-token", "token", f"{tokens}:token_autocomplete")
 
     settings = "kaltura_discord.bot.config_commands"
     router.command("kaltura-config", f"{settings}:view", "view")

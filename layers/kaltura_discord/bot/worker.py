@@ -156,9 +156,27 @@ def _is_answer(exc: Exception) -> bool:
 _worker: Worker | None = None
 
 
-def handler(event: dict[str, Any], _context: Any = None) -> dict[str, Any]:
-    """The worker function's entry point (asynchronous invoke)."""
+class JobFailed(RuntimeError):
+    """Raised by :func:`handler` after a job ended ``failed*``, so the invocation fails: Lambda counts an error
+    and sends the event to the OnFailure destination (template.yaml's failure queue; no retry)."""
+
+
+def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    """The worker function's entry point (asynchronous invoke). Every line it logs carries the Lambda request id
+    and the interaction id; one metric line per job records its status (:mod:`kaltura_discord.metrics`)."""
+    from kaltura_discord import logs, metrics
+
     global _worker  # noqa: PLW0603 - one per container
-    if _worker is None:
-        _worker = Worker()
-    return _worker.run(event)
+    fields = event if isinstance(event, dict) else {}
+    interaction_id, kind = fields.get("interaction_id"), fields.get("kind")
+    with logs.request_context(request_id=logs.lambda_request_id(context), interaction_id=interaction_id):
+        log.debug("job received", extra={"job_kind": kind})
+        if _worker is None:
+            _worker = Worker()
+        result = _worker.run(event)
+        status = str(result.get("status"))
+        request_id = logs.lambda_request_id(context)
+        metrics.emit_job(status, {"job_kind": kind, "interaction_id": interaction_id, "request_id": request_id})
+        if metrics.is_failure(status):
+            raise JobFailed(f"job {interaction_id} ({kind}) ended {status}")
+        return result

@@ -110,6 +110,9 @@ class CommandDefinition:
     contexts: tuple[int, ...] = (GUILD,)
     integration_types: tuple[int, ...] = (GUILD,)
     deprecated: Deprecation | None = None
+    migration: str | None = None
+    """For a major version: what changed and what to type now. docs/commands.md shows it, and a member who still
+    uses the old shape (a Discord client that has not refreshed its commands) is told it with the answer."""
 
     def to_discord(self) -> dict[str, Any]:
         """One item of the bulk-overwrite body (``ApplicationCommandUpdateRequest``).
@@ -137,6 +140,7 @@ def _string(name: str, description: str, **kwargs: Any) -> Option:
 _MEETING_TYPES = (Choice("Meeting", "meeting"), Choice("Webinar", "webinar"), Choice("Classroom", "classroom"))
 _CONFIG_SECTIONS = tuple(Choice(section.capitalize(), section) for section in ("notifications", "commands", "roles"))
 _KALTURA_SECTION = Choice("Kaltura", "kaltura")
+_MEETINGS_SECTION = Choice("Meetings", "meetings")
 _SHARE_SECTION = Choice("Share", "share")
 
 COMMANDS: tuple[CommandDefinition, ...] = (
@@ -181,7 +185,7 @@ COMMANDS: tuple[CommandDefinition, ...] = (
     CommandDefinition(
         name="kaltura-config",
         description="View or change this server's bot settings",
-        version="1.0.0",
+        version="1.1.0",
         default_member_permissions=MANAGE_GUILD,
         options=(
             Option(
@@ -190,7 +194,9 @@ COMMANDS: tuple[CommandDefinition, ...] = (
                 type=SUB_COMMAND,
                 options=(
                     _string(
-                        "section", "Only this section", choices=(*_CONFIG_SECTIONS, _KALTURA_SECTION, _SHARE_SECTION)
+                        "section",
+                        "Only this section",
+                        choices=(*_CONFIG_SECTIONS, _KALTURA_SECTION, _MEETINGS_SECTION, _SHARE_SECTION),
                     ),
                 ),
             ),
@@ -212,7 +218,13 @@ COMMANDS: tuple[CommandDefinition, ...] = (
                         "section",
                         "The section to reset",
                         required=True,
-                        choices=(*_CONFIG_SECTIONS, _KALTURA_SECTION, _SHARE_SECTION, Choice("All", "all")),
+                        choices=(
+                            *_CONFIG_SECTIONS,
+                            _KALTURA_SECTION,
+                            _MEETINGS_SECTION,
+                            _SHARE_SECTION,
+                            Choice("All", "all"),
+                        ),
                     ),
                 ),
             ),
@@ -220,27 +232,60 @@ COMMANDS: tuple[CommandDefinition, ...] = (
     ),
     CommandDefinition(
         name="kaltura-token",
-        description="Mint a REST API token for this server",
-        version="1.0.0",
+        description="Create, list and revoke this server's REST API tokens",
+        version="2.0.0",
         default_member_permissions=MANAGE_GUILD,
         options=(
-            _string(
-                "scopes",
-                "What the token may do (default: read meetings)",
-                choices=(
-                    Choice("Read meetings", "meetings:read"),
-                    Choice("Read and manage meetings", "meetings:read meetings:write"),
-                    Choice("Read and manage meetings, change settings", "meetings:read meetings:write config:write"),
+            Option(
+                name="create",
+                description="Mint a REST API token that acts as you in this server",
+                type=SUB_COMMAND,
+                options=(
+                    _string(
+                        "scopes",
+                        "What the token may do (default: read meetings)",
+                        choices=(
+                            Choice("Read meetings", "meetings:read"),
+                            Choice("Read and manage meetings", "meetings:read meetings:write"),
+                            Choice(
+                                "Read and manage meetings, change settings",
+                                "meetings:read meetings:write config:write",
+                            ),
+                        ),
+                    ),
+                    Option(
+                        name="lifetime_hours",
+                        description="Hours until the token expires (1-720; at most 24 when it can change settings)",
+                        type=INTEGER,
+                        min_value=1,
+                        max_value=720,
+                    ),
                 ),
             ),
             Option(
-                name="lifetime_hours",
-                description="Hours until the token expires (1-720)",
-                type=INTEGER,
-                min_value=1,
-                max_value=720,
+                name="list",
+                description="This server's live tokens: id, scopes, who minted them, expiry (never the tokens)",
+                type=SUB_COMMAND,
+            ),
+            Option(
+                name="revoke",
+                description="Revoke a token by its short id, or all of this server's tokens",
+                type=SUB_COMMAND,
+                options=(
+                    _string(
+                        "token",
+                        "The short id from /kaltura-token list, or all",
+                        required=True,
+                        autocomplete=True,
+                        max_length=64,
+                    ),
+                ),
             ),
         ),
+        migration="`/kaltura-token` now has subcommands: what it did is `/kaltura-token create` (the same `scopes` "
+        "and `lifetime_hours`); `/kaltura-token list` shows the server's live tokens and `/kaltura-token revoke` "
+        "takes one (or all) back. Tokens that can change settings live at most 24 hours, and tokens minted before "
+        "2.0.0 are not on record, so they no longer work: mint new ones.",
     ),
 )
 
@@ -250,6 +295,18 @@ _BY_NAME: dict[str, CommandDefinition] = {command.name: command for command in C
 def get(name: str) -> CommandDefinition | None:
     """The definition of the command called ``name`` (without the slash), or None."""
     return _BY_NAME.get(name)
+
+
+def has_subcommands(definition: CommandDefinition) -> bool:
+    return any(option.type in (SUB_COMMAND, SUB_COMMAND_GROUP) for option in definition.options)
+
+
+def old_shape_notice(definition: CommandDefinition, subcommand: tuple[str, ...]) -> str | None:
+    """The line to append to the answer when a command with subcommands is called without one: the shape of an
+    older major version, sent by a Discord client that has not refreshed its commands yet."""
+    if definition.migration is None or subcommand or not has_subcommands(definition):
+        return None
+    return f"You used the old form of `/{definition.name}` (before {definition.version}). {definition.migration}"
 
 
 def deprecation_notice(definition: CommandDefinition) -> str | None:

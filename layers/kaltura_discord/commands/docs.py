@@ -106,6 +106,9 @@ def _command_section(definition: CommandDefinition) -> list[str]:
     notice = deprecation_notice(definition)
     if notice is not None:
         lines += ['!!! warning "Deprecated"', "", f"    {notice}", ""]
+    if definition.migration:
+        major = definition.version.split(".", 1)[0]
+        lines += [f'!!! note "Changed in {major}.0.0"', "", f"    {definition.migration}", ""]
     lines += [
         f"- Version: **{definition.version}**",
         f"- Who can use it: {permission_text(definition.default_member_permissions)}"

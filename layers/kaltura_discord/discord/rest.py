@@ -1,6 +1,7 @@
 """Discord's REST API, for the calls this project makes after answering: webhook edits, follow-ups and
-channel messages. 429s are waited out within the caller's deadline, 404s are never retried, and every request's
-timeout fits the time left before that deadline.
+channel messages; and, for the REST API, a member's standing in a server (member, roles, owner). 429s are waited
+out within the caller's deadline, 404s are never retried, and every request's timeout fits the time left before
+that deadline.
 
 Side effects happen once. Edits and deletes are idempotent, so they are repeated freely. A channel message carries
 a ``nonce`` with ``enforce_nonce`` (Discord returns the first message instead of creating another for the same
@@ -92,6 +93,19 @@ class DiscordRest:
         path = f"/channels/{channel_id}/messages/{message_id}"
         return self._request("PATCH", path, body, deadline=deadline, bot=True)
 
+    def get_guild(self, guild_id: str, deadline: float | None = None) -> dict[str, Any]:
+        """The server (``GuildWithCountsResponse``): its ``owner_id`` is what permissions need from it."""
+        return self._request("GET", f"/guilds/{guild_id}", None, deadline=deadline, bot=True)
+
+    def get_guild_member(self, guild_id: str, user_id: str, deadline: float | None = None) -> dict[str, Any]:
+        """One member (``GuildMemberResponse``); 404 with code 10007 when the user is not a member."""
+        return self._request("GET", f"/guilds/{guild_id}/members/{user_id}", None, deadline=deadline, bot=True)
+
+    def get_guild_roles(self, guild_id: str, deadline: float | None = None) -> list[dict[str, Any]]:
+        """Every role of the server (``GuildRoleResponse``), @everyone included (its id is the server's)."""
+        value = self._request_value("GET", f"/guilds/{guild_id}/roles", None, deadline=deadline, bot=True)
+        return [role for role in value if isinstance(role, dict)] if isinstance(value, list) else []
+
     def _headers(self, bot: bool) -> dict[str, str]:
         headers = {"Content-Type": "application/json"}
         if bot:
@@ -111,6 +125,20 @@ class DiscordRest:
         bot: bool = False,
         idempotent: bool = True,
     ) -> dict[str, Any]:
+        value = self._request_value(method, path, body, deadline=deadline, bot=bot, idempotent=idempotent)
+        return value if isinstance(value, dict) else {}
+
+    def _request_value(
+        self,
+        method: str,
+        path: str,
+        body: Any,
+        *,
+        deadline: float | None = None,
+        bot: bool = False,
+        idempotent: bool = True,
+    ) -> Any:
+        """The decoded JSON answer (an object, or a list for list routes); DiscordError for anything else."""
         import httpx
 
         deadline = deadline if deadline is not None else self._clock() + 60.0
@@ -137,7 +165,7 @@ class DiscordRest:
                 continue
             status = response.status_code
             if status < 300:
-                return _json_object(response)
+                return _json_value(response)
             if status == 429:
                 if self._wait(_retry_after(response), deadline):
                     continue
@@ -182,11 +210,15 @@ def _retry_after(response: httpx.Response) -> float:
     return 1.0
 
 
-def _json_object(response: httpx.Response) -> dict[str, Any]:
+def _json_value(response: httpx.Response) -> Any:
     try:
-        value = response.json()
+        return response.json()
     except ValueError:
         return {}
+
+
+def _json_object(response: httpx.Response) -> dict[str, Any]:
+    value = _json_value(response)
     return value if isinstance(value, dict) else {}
 
 

@@ -7,7 +7,21 @@ It serves the routes this project calls, under any ``/api/vN`` prefix:
 - ``GET /channels/{id}`` (channels registered with :meth:`DiscordStandIn.add_channel`), ``POST
   /channels/{id}/messages`` and ``PATCH /channels/{id}/messages/{message}`` (bot token required);
 - ``GET``/``PUT /applications/{app}/commands`` and ``/applications/{app}/guilds/{guild}/commands``
-  (bot token required).
+  (bot token required);
+- ``GET /guilds/{id}``, ``GET /guilds/{id}/roles`` and ``GET /guilds/{id}/members/{user}`` (bot token required),
+  shaped as Discord's ``GuildWithCountsResponse``, ``GuildRoleResponse`` and ``GuildMemberResponse``, for servers
+  set up with :meth:`DiscordStandIn.set_guild`, :meth:`~DiscordStandIn.set_role` and
+  :meth:`~DiscordStandIn.set_member`. An unknown server is 404 Unknown Guild (10004), a user who is not a member
+  404 Unknown Member (10007), as on Discord.
+
+Servers, roles and members can also be set and changed over HTTP, which is how tests of ``make run`` take a
+permission away from someone (bodies are JSON; each answers 204, or 404 for an unknown server)::
+
+    PUT    /_standin/guilds/{guild}                 {"owner_id": "...", "name": "...", "everyone_permissions": "0"}
+    PUT    /_standin/guilds/{guild}/roles/{role}    {"permissions": "32", "name": "Admins"}
+    DELETE /_standin/guilds/{guild}/roles/{role}
+    PUT    /_standin/guilds/{guild}/members/{user}  {"roles": ["..."], "communication_disabled_until": null}
+    DELETE /_standin/guilds/{guild}/members/{user}
 
 Tests read what arrived with :meth:`DiscordStandIn.calls` (or ``GET /_standin/calls``) and inject failures with
 :meth:`DiscordStandIn.fail_next` (for example a 429 with ``retry_after``). Tokens passed to
@@ -34,6 +48,12 @@ _CHANNEL_MESSAGES = re.compile(r"^/channels/(?P<channel>\d+)/messages(?:/(?P<mes
 _CHANNEL = re.compile(r"^/channels/(?P<channel>\d+)$")
 NONCE_WINDOW_SECONDS = 300.0
 _COMMANDS = re.compile(r"^/applications/(?P<app>\d+)(?:/guilds/(?P<guild>\d+))?/commands$")
+_GUILD = re.compile(r"^/guilds/(?P<guild>\d+)(?:/(?P<what>roles|members/(?P<user>\d+)))?$")
+_CONTROL_GUILD = re.compile(r"^/_standin/guilds/(?P<guild>\d+)(?:/(?P<kind>roles|members)/(?P<id>\d+))?$")
+DEFAULT_EVERYONE_PERMISSIONS = str((1 << 6) | (1 << 10) | (1 << 11) | (1 << 14) | (1 << 15) | (1 << 16) | (1 << 31))
+"""@everyone's bits in a new server here: read, write, react, attach, use commands; nothing that manages."""
+UNKNOWN_GUILD = {"code": 10004, "message": "Unknown Guild"}
+UNKNOWN_MEMBER = {"code": 10007, "message": "Unknown Member"}
 
 
 @dataclass
@@ -60,6 +80,105 @@ class _Failure:
 
 
 @dataclass
+class _Guild:
+    owner_id: str
+    name: str
+    roles: dict[str, dict[str, Any]] = field(default_factory=dict)
+    members: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def _role(role_id: str, name: str, permissions: str, position: int) -> dict[str, Any]:
+    """A ``GuildRoleResponse``."""
+    return {
+        "id": role_id,
+        "name": name,
+        "permissions": permissions,
+        "position": position,
+        "color": 0,
+        "colors": {"primary_color": 0, "secondary_color": None, "tertiary_color": None},
+        "hoist": False,
+        "managed": False,
+        "mentionable": False,
+        "icon": None,
+        "unicode_emoji": None,
+        "flags": 0,
+    }
+
+
+def _member(user_id: str, roles: list[str], nick: str | None, timed_out_until: str | None, name: str) -> dict[str, Any]:
+    """A ``GuildMemberResponse``."""
+    return {
+        "avatar": None,
+        "banner": None,
+        "communication_disabled_until": timed_out_until,
+        "flags": 0,
+        "joined_at": "2026-01-01T00:00:00.000000+00:00",
+        "nick": nick,
+        "pending": False,
+        "premium_since": None,
+        "roles": list(dict.fromkeys(roles)),
+        "user": {
+            "id": user_id,
+            "username": name,
+            "avatar": None,
+            "discriminator": "0",
+            "public_flags": 0,
+            "flags": 0,
+            "global_name": name,
+            "primary_guild": None,
+        },
+        "mute": False,
+        "deaf": False,
+    }
+
+
+def _guild_object(guild_id: str, guild: _Guild) -> dict[str, Any]:
+    """A ``GuildWithCountsResponse``: every field Discord's document requires, with a small server's values."""
+    return {
+        "id": guild_id,
+        "name": guild.name,
+        "icon": None,
+        "description": None,
+        "home_header": None,
+        "splash": None,
+        "discovery_splash": None,
+        "features": [],
+        "banner": None,
+        "owner_id": guild.owner_id,
+        "application_id": None,
+        "region": "deprecated",
+        "afk_channel_id": None,
+        "afk_timeout": 300,
+        "system_channel_id": None,
+        "system_channel_flags": 0,
+        "widget_enabled": False,
+        "widget_channel_id": None,
+        "verification_level": 0,
+        "roles": list(guild.roles.values()),
+        "default_message_notifications": 0,
+        "mfa_level": 0,
+        "explicit_content_filter": 0,
+        "max_presences": None,
+        "max_members": 500000,
+        "max_stage_video_channel_users": 50,
+        "max_video_channel_users": 25,
+        "vanity_url_code": None,
+        "premium_tier": 0,
+        "premium_subscription_count": 0,
+        "preferred_locale": "en-US",
+        "rules_channel_id": None,
+        "safety_alerts_channel_id": None,
+        "public_updates_channel_id": None,
+        "premium_progress_bar_enabled": False,
+        "nsfw": False,
+        "nsfw_level": 0,
+        "emojis": [],
+        "stickers": [],
+        "incidents_data": None,
+    }
+
+
+@dataclass
 class _State:
     bot_token: str | None
     calls: list[RecordedCall] = field(default_factory=list)
@@ -69,6 +188,7 @@ class _State:
     commands: dict[tuple[str, str | None], list[dict[str, Any]]] = field(default_factory=dict)
     nonces: dict[tuple[str, str], tuple[dict[str, Any], float]] = field(default_factory=dict)
     created: list[dict[str, Any]] = field(default_factory=list)
+    guilds: dict[str, _Guild] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1_100_000_000_000_000_000))
 
@@ -192,9 +312,26 @@ class _Handler(BaseHTTPRequestHandler):
                 with state.lock:
                     state.commands[key] = stored
                 return 200, stored
+        elif match := _GUILD.match(path):
+            if not self._authorized():
+                return 401, {"code": 0, "message": "401: Unauthorized"}
+            if method == "GET":
+                return self._guild_route(match["guild"], match["what"], match["user"])
         else:
             return 404, {"code": 0, "message": "404: Not Found"}
         return 405, {"code": 0, "message": "405: Method Not Allowed"}
+
+    def _guild_route(self, guild_id: str, what: str | None, user_id: str | None) -> tuple[int, Any]:
+        with self.server.state.lock:
+            guild = self.server.state.guilds.get(guild_id)
+            if guild is None:
+                return 404, UNKNOWN_GUILD
+            if what is None:
+                return 200, _guild_object(guild_id, guild)
+            if what == "roles":
+                return 200, list(guild.roles.values())
+            member = guild.members.get(str(user_id))
+            return (200, dict(member)) if member is not None else (404, UNKNOWN_MEMBER)
 
     def _create_message(self, body: dict[str, Any], channel_id: str) -> dict[str, Any]:
         """``enforce_nonce`` with a ``nonce``: "it will be checked for uniqueness in the past few minutes. If
@@ -289,16 +426,63 @@ class _Handler(BaseHTTPRequestHandler):
             with state.lock:
                 state.calls.clear()
             self._send(204, None)
+        elif match := _CONTROL_GUILD.match(path):
+            status, answer = _change_guild(self.server.standin, method, match, raw)
+            self._send(status, answer)
         else:
             self._send(404, {"message": "unknown control route"})
+
+
+def _change_guild(standin: DiscordStandIn, method: str, match: re.Match[str], raw: bytes) -> tuple[int, Any]:
+    """The ``/_standin/guilds/...`` control routes: the same changes as the Python methods, over HTTP."""
+    try:
+        body = json.loads(raw) if raw else {}
+    except ValueError:
+        return 400, {"message": "the body must be JSON"}
+    if not isinstance(body, dict):
+        return 400, {"message": "the body must be a JSON object"}
+    guild, kind, item = match["guild"], match["kind"], match["id"]
+    try:
+        if kind is None and method == "PUT":
+            if not isinstance(body.get("owner_id"), str):
+                return 400, {"message": "owner_id (a user id, as a string) is required"}
+            standin.set_guild(
+                guild,
+                owner_id=body["owner_id"],
+                name=str(body.get("name") or "Local server"),
+                everyone_permissions=str(body.get("everyone_permissions", DEFAULT_EVERYONE_PERMISSIONS)),
+            )
+        elif kind == "roles" and method == "PUT":
+            standin.set_role(guild, item, str(body.get("permissions", "0")), name=body.get("name"))
+        elif kind == "roles" and method == "DELETE":
+            standin.remove_role(guild, item)
+        elif kind == "members" and method == "PUT":
+            roles = body.get("roles", [])
+            if not isinstance(roles, list) or not all(isinstance(role, str) for role in roles):
+                return 400, {"message": "roles must be a list of role ids (strings)"}
+            standin.set_member(
+                guild,
+                item,
+                roles,
+                nick=body.get("nick"),
+                timed_out_until=body.get("communication_disabled_until"),
+            )
+        elif kind == "members" and method == "DELETE":
+            standin.remove_member(guild, item)
+        else:
+            return 405, {"message": "unsupported method for this control route"}
+    except KeyError:
+        return 404, {"message": f"unknown guild {guild}: PUT /_standin/guilds/{guild} first"}
+    return 204, None
 
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, address: tuple[str, int], state: _State) -> None:
+    def __init__(self, address: tuple[str, int], state: _State, standin: DiscordStandIn) -> None:
         super().__init__(address, _Handler)
         self.state = state
+        self.standin = standin
 
 
 class DiscordStandIn:
@@ -306,7 +490,7 @@ class DiscordStandIn:
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, bot_token: str | None = None) -> None:
         self._state = _State(bot_token=bot_token)
-        self._server = _Server((host, port), self._state)
+        self._server = _Server((host, port), self._state, self)
         self._thread: threading.Thread | None = None
 
     @property
@@ -387,6 +571,59 @@ class DiscordStandIn:
     def registered_commands(self, application_id: str, guild_id: str | None = None) -> list[dict[str, Any]]:
         with self._state.lock:
             return list(self._state.commands.get((application_id, guild_id), []))
+
+    # -- servers, roles and members (what GET /guilds/... answers) ---------------------------------------------
+
+    def set_guild(
+        self,
+        guild_id: str,
+        *,
+        owner_id: str,
+        name: str = "Local server",
+        everyone_permissions: str = DEFAULT_EVERYONE_PERMISSIONS,
+    ) -> None:
+        """Create the server, or change its owner, name and @everyone permissions (its other roles and members
+        stay). The @everyone role's id is the server's, as on Discord."""
+        with self._state.lock:
+            guild = self._state.guilds.get(guild_id)
+            if guild is None:
+                guild = self._state.guilds[guild_id] = _Guild(owner_id, name)
+            guild.owner_id, guild.name = owner_id, name
+            guild.roles[guild_id] = _role(guild_id, "@everyone", everyone_permissions, 0)
+
+    def set_role(self, guild_id: str, role_id: str, permissions: str, *, name: str | None = None) -> None:
+        """Add or change a role; ``permissions`` is the bitfield as a decimal string. KeyError for an unknown server."""
+        with self._state.lock:
+            guild = self._state.guilds[guild_id]
+            known = guild.roles.get(role_id)
+            position = known["position"] if known else len(guild.roles)
+            title = name or (known["name"] if known else f"role {role_id[-4:]}")
+            guild.roles[role_id] = _role(role_id, title, permissions, position)
+
+    def remove_role(self, guild_id: str, role_id: str) -> None:
+        """Delete a role; members keep its id, which then counts for nothing (as on Discord, briefly)."""
+        with self._state.lock:
+            self._state.guilds[guild_id].roles.pop(role_id, None)
+
+    def set_member(
+        self,
+        guild_id: str,
+        user_id: str,
+        roles: list[str] | tuple[str, ...] = (),
+        *,
+        nick: str | None = None,
+        timed_out_until: str | None = None,
+        name: str = "tester",
+    ) -> None:
+        """Add a member or replace their roles (and nick and timeout). KeyError for an unknown server."""
+        with self._state.lock:
+            guild = self._state.guilds[guild_id]
+            guild.members[user_id] = _member(user_id, list(roles), nick, timed_out_until, name)
+
+    def remove_member(self, guild_id: str, user_id: str) -> None:
+        """The member leaves (or is kicked): their look-up answers 404 Unknown Member."""
+        with self._state.lock:
+            self._state.guilds[guild_id].members.pop(user_id, None)
 
 
 def main() -> None:

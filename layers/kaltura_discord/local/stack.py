@@ -3,6 +3,10 @@
 Starts moto's DynamoDB server in-process with the table from template.yaml, a stand-in for Discord's REST
 API, the local Kaltura sandbox when no Kaltura credentials are set, and serves ``POST /interactions`` with
 the same handler code as Lambda. Deferred jobs run in-process after each response.
+
+DynamoDB and the Discord stand-in are reached through a local fault proxy (:mod:`.fault_proxy`); faults are set
+with ``POST /_local/faults`` on this server, or at start with ``LOCAL_FAULTS`` (see ``docs/testing.md``). That
+route exists only here: the Lambda functions have no such thing.
 """
 
 from __future__ import annotations
@@ -14,11 +18,14 @@ import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kaltura_discord import settings
 from kaltura_discord.local.signing import load_or_create_signing_key, public_key_hex, state_dir
 from kaltura_discord.settings import ConfigurationError
+
+if TYPE_CHECKING:
+    from kaltura_discord.local.fault_proxy import FaultControl, FaultSet
 
 LOCAL_APPLICATION_ID = "1000000000000000001"
 LOCAL_BOT_TOKEN = "local-bot-token"  # noqa: S105 - the stand-in's own token, not a secret
@@ -35,6 +42,8 @@ class Stack:
     kaltura_service_url: str = ""
     kaltura_sandbox: bool = False
     kaltura_session_mode: str = "secret"
+    dynamodb_upstream: str | None = None
+    discord_standin_url: str | None = None
     stoppers: list[Callable[[], None]] = field(default_factory=list)
 
     def state(self) -> dict[str, Any]:
@@ -48,6 +57,9 @@ class Stack:
             "kaltura_sandbox": self.kaltura_sandbox,
             "kaltura_session_mode": self.kaltura_session_mode,
             "dynamodb_endpoint": os.environ["AWS_ENDPOINT_URL_DYNAMODB"],
+            "dynamodb_upstream": self.dynamodb_upstream,
+            "discord_standin_url": self.discord_standin_url,
+            "faults_url": f"{self.url}/_local/faults",
             "table_name": os.environ["TABLE_NAME"],
         }
 
@@ -71,13 +83,14 @@ def start(host: str = "127.0.0.1", port: int = 8787) -> Stack:
 
     from kaltura_discord.bot import jobs, worker
     from kaltura_discord.bot.interactions import InteractionsApp
-    from kaltura_discord.local.discord_standin import DiscordStandIn
-    from kaltura_discord.local.moto_server import EmbeddedDynamoDB
+    from kaltura_discord.local.fault_proxy import FaultControl, FaultSet
     from kaltura_discord.local.server import AfterResponseDispatcher, LocalServer
     from kaltura_discord.local.tables import create_table
 
     stack = Stack()
     env = os.environ
+    faults = FaultSet()
+    proxied: list[str] = []
     for name, value in (
         ("AWS_ACCESS_KEY_ID", "local"),
         ("AWS_SECRET_ACCESS_KEY", "local"),
@@ -92,25 +105,22 @@ def start(host: str = "127.0.0.1", port: int = 8787) -> Stack:
     stack.public_key = env["DISCORD_PUBLIC_KEY"]
 
     if not env.get("AWS_ENDPOINT_URL_DYNAMODB"):
-        dynamodb = EmbeddedDynamoDB(host=host).start()
-        stack.stoppers.append(dynamodb.stop)
-        env["AWS_ENDPOINT_URL_DYNAMODB"] = dynamodb.endpoint_url
+        _start_dynamodb(stack, env, faults, host)
+        proxied.append("dynamodb")
     client: Any = boto3.client("dynamodb")
     if env["TABLE_NAME"] not in client.list_tables()["TableNames"]:
         create_table(client, env["TABLE_NAME"])
 
     if not env.get("DISCORD_API_BASE_URL"):
-        env.setdefault("DISCORD_BOT_TOKEN", LOCAL_BOT_TOKEN)
-        standin = DiscordStandIn(host=host, bot_token=env["DISCORD_BOT_TOKEN"]).start()
-        stack.stoppers.append(standin.stop)
-        env["DISCORD_API_BASE_URL"] = standin.api_base_url
+        _start_discord_standin(stack, env, faults, host)
+        proxied.append("discord")
     stack.discord_api_base_url = env["DISCORD_API_BASE_URL"]
 
     if not _kaltura_credentials_set():
         _start_sandbox(stack, env)
     stack.kaltura_service_url = env.get("KALTURA_SERVICE_URL", "https://www.kaltura.com")
 
-    dispatcher = AfterResponseDispatcher(worker.handler)
+    dispatcher = AfterResponseDispatcher(worker.handler, faults=faults)
     jobs.install_dispatcher(dispatcher)
     if not env.get("JWT_SIGNING_KEYS"):
         from kaltura_discord.auth.keys import load_or_create_dev_keys
@@ -122,12 +132,56 @@ def start(host: str = "127.0.0.1", port: int = 8787) -> Stack:
     stack.url = server.url
     env.setdefault("PUBLIC_BASE_URL", server.url)  # join links point at this server
     app = InteractionsApp(env["DISCORD_PUBLIC_KEY"], public_base_url=settings.configured_public_base_url())
-    routes.update({"/interactions": app.handle, "/v1": _api_handler()})
+    control = FaultControl(
+        faults, proxied=tuple(proxied), sandbox_url=stack.kaltura_service_url if stack.kaltura_sandbox else None
+    )
+    routes.update({"/interactions": app.handle, "/v1": _api_handler(), "/_local/faults": control.handle})
+    stack.stoppers.append(faults.close)  # stopped first: every held request is let go
+    _apply_local_faults(stack, control, env.get("LOCAL_FAULTS"))
 
     directory = state_dir()
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "stack.json").write_text(json.dumps(stack.state(), indent=2))
     return stack
+
+
+def _start_dynamodb(stack: Stack, env: os._Environ[str], faults: FaultSet, host: str) -> None:
+    """moto's server, reached through the fault proxy (``AWS_ENDPOINT_URL_DYNAMODB`` is the proxy)."""
+    from kaltura_discord.local.fault_proxy import FaultProxy
+    from kaltura_discord.local.moto_server import EmbeddedDynamoDB
+
+    dynamodb = EmbeddedDynamoDB(host=host).start()
+    stack.stoppers.append(dynamodb.stop)
+    proxy = FaultProxy("dynamodb", dynamodb.endpoint_url, faults, host=host).start()
+    stack.stoppers.append(proxy.stop)
+    stack.dynamodb_upstream = dynamodb.endpoint_url
+    env["AWS_ENDPOINT_URL_DYNAMODB"] = proxy.url
+
+
+def _start_discord_standin(stack: Stack, env: os._Environ[str], faults: FaultSet, host: str) -> None:
+    """The Discord REST stand-in behind the fault proxy; its own ``/_standin/`` routes (what tests read) pass
+    through unfaulted and uncounted."""
+    from kaltura_discord.local.discord_standin import DiscordStandIn
+    from kaltura_discord.local.fault_proxy import FaultProxy
+
+    env.setdefault("DISCORD_BOT_TOKEN", LOCAL_BOT_TOKEN)
+    standin = DiscordStandIn(host=host, bot_token=env["DISCORD_BOT_TOKEN"]).start()
+    stack.stoppers.append(standin.stop)
+    proxy = FaultProxy("discord", standin.url, faults, passthrough=("/_standin/",), host=host).start()
+    stack.stoppers.append(proxy.stop)
+    stack.discord_standin_url = standin.url
+    env["DISCORD_API_BASE_URL"] = proxy.url + standin.api_base_url.removeprefix(standin.url)
+
+
+def _apply_local_faults(stack: Stack, control: FaultControl, setting: str | None) -> None:
+    """``LOCAL_FAULTS``: start with faults in place (applied once everything is up and the table exists)."""
+    try:
+        applied = control.apply_setting(setting)
+    except ValueError as exc:
+        stack.stop()
+        raise ConfigurationError(str(exc)) from None
+    for fault in applied:
+        print(f"warning: started with a local fault: {json.dumps(fault)}", file=sys.stderr, flush=True)
 
 
 def _start_sandbox(stack: Stack, env: os._Environ[str]) -> None:
@@ -201,6 +255,7 @@ def _banner(stack: Stack) -> str:
         f"  public key       : {stack.public_key}",
         f"  Discord REST     : {stack.discord_api_base_url}",
         f"  DynamoDB         : {os.environ['AWS_ENDPOINT_URL_DYNAMODB']} (table {os.environ['TABLE_NAME']})",
+        f"  Fault injection  : {stack.url}/_local/faults (local only; see docs/testing.md)",
     ]
     if stack.kaltura_sandbox:
         lines += [

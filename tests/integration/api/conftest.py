@@ -1,4 +1,5 @@
-"""The API in-process against moto's DynamoDB (a fresh table from template.yaml) and the local Kaltura sandbox."""
+"""The API in-process against moto's DynamoDB (a fresh table from template.yaml), the local Kaltura sandbox and the
+Discord stand-in (where the tokens' members are looked up)."""
 
 from __future__ import annotations
 
@@ -8,15 +9,23 @@ import pytest
 
 from kaltura_discord.api.backends import set_backends
 from kaltura_discord.auth.keys import clear_keyring
-from kaltura_discord.auth.tokens import mint_api_token, parse_scopes
+from kaltura_discord.auth.records import DynamoTokenRecords, TokenRegistry
+from kaltura_discord.auth.tokens import parse_scopes
 from kaltura_discord.config import set_config_service
+from kaltura_discord.local.discord_standin import DiscordStandIn
 from kaltura_discord.local.kaltura_sandbox import KalturaSandbox
-from tests.unit.auth.support import ALL_SCOPES, GUILD, KEYS_JSON, USER
+from tests.unit.auth.support import ALL_SCOPES, GUILD, KEYS_JSON, OTHER_USER, USER
 
 
 @pytest.fixture
-def api_backends(table_name: str, sandbox: KalturaSandbox, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """The deployed wiring (DynamoDB stores, Kaltura rooms), built from the environment on first use."""
+def api_backends(
+    table_name: str, sandbox: KalturaSandbox, discord: DiscordStandIn, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
+    """The deployed wiring (DynamoDB stores, Kaltura rooms, Discord look-ups), built from the environment on first
+    use. In the stand-in, USER owns GUILD and OTHER_USER is a plain member."""
+    discord.set_guild(GUILD, owner_id=USER)
+    discord.set_member(GUILD, USER)
+    discord.set_member(GUILD, OTHER_USER)
     monkeypatch.setenv("JWT_SIGNING_KEYS", KEYS_JSON)
     monkeypatch.delenv("JWT_ISSUER", raising=False)
     clear_keyring()
@@ -29,10 +38,18 @@ def api_backends(table_name: str, sandbox: KalturaSandbox, monkeypatch: pytest.M
 
 
 @pytest.fixture
-def mint() -> Callable[..., str]:
+def mint(api_backends: str) -> Callable[..., str]:
+    """A token as /kaltura-token create mints it, recorded in the table."""
+    registry = TokenRegistry(DynamoTokenRecords())
+
     def make(scopes: str = ALL_SCOPES, *, guild_id: str = GUILD, user_id: str = USER) -> str:
-        return mint_api_token(
-            guild_id=guild_id, user_id=user_id, display_name="Integration", role_ids=(), scopes=parse_scopes(scopes)
+        return registry.issue(
+            guild_id=guild_id,
+            user_id=user_id,
+            display_name="Integration",
+            role_ids=(),
+            scopes=parse_scopes(scopes),
+            lifetime_seconds=3600,
         ).token
 
     return make

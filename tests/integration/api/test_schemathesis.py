@@ -11,6 +11,7 @@ state as the first time.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 
 import pytest
 import schemathesis
@@ -19,7 +20,9 @@ from hypothesis.stateful import run_state_machine_as_test
 
 from kaltura_discord.api.app import create_app
 from kaltura_discord.auth.keys import KeyRing
-from kaltura_discord.auth.tokens import mint_api_token, parse_scopes
+from kaltura_discord.auth.records import DynamoTokenRecords, TokenRecord
+from kaltura_discord.auth.tokens import mint_api_token, parse_scopes, verify_api_token
+from kaltura_discord.local.discord_standin import DiscordStandIn
 from tests.unit.auth.support import ALL_SCOPES, KEYS_JSON, USER
 
 pytestmark = pytest.mark.integration
@@ -42,15 +45,63 @@ _guilds = itertools.count(1_100_000_000_000_000_000)
 KEYRING = KeyRing.from_json(KEYS_JSON)
 
 
+class _Tokens:
+    """Tokens recorded as /kaltura-token create records them, for servers the stand-in says USER owns.
+
+    Schemathesis asks for some tokens while it collects, before any test (and its table and stand-in) exists: those
+    are kept and recorded into every test's table and stand-in, so each token counts wherever it is used."""
+
+    def __init__(self) -> None:
+        self.early: list[TokenRecord] = []
+        self.records: DynamoTokenRecords | None = None
+        self.discord: DiscordStandIn | None = None
+
+    def start(self, discord: DiscordStandIn) -> None:
+        self.records, self.discord = DynamoTokenRecords(), discord
+        for record in self.early:
+            self._record(record)
+
+    def stop(self) -> None:
+        self.records = self.discord = None
+
+    def _record(self, record: TokenRecord) -> None:
+        assert self.records is not None and self.discord is not None
+        self.records.add(record)
+        self.discord.set_guild(record.guild_id, owner_id=USER)
+        self.discord.set_member(record.guild_id, USER)
+
+    def fresh(self) -> str:
+        guild = str(next(_guilds))
+        issued = mint_api_token(
+            guild_id=guild,
+            user_id=USER,
+            display_name="Schemathesis",
+            role_ids=(),
+            scopes=parse_scopes(ALL_SCOPES),
+            keyring=KEYRING,
+        )
+        claims = verify_api_token(issued.token, keyring=KEYRING)
+        record = TokenRecord(
+            issued.token_id,
+            guild,
+            USER,
+            "Schemathesis",
+            tuple(sorted(claims.scopes)),
+            claims.issued_at,
+            issued.expires_at,
+        )
+        if self.records is None:
+            self.early.append(record)
+        else:
+            self._record(record)
+        return issued.token
+
+
+TOKENS = _Tokens()
+
+
 def token_for_a_fresh_server() -> str:
-    return mint_api_token(
-        guild_id=str(next(_guilds)),
-        user_id=USER,
-        display_name="Schemathesis",
-        role_ids=(),
-        scopes=parse_scopes(ALL_SCOPES),
-        keyring=KEYRING,
-    ).token
+    return TOKENS.fresh()
 
 
 schema = schemathesis.openapi.from_asgi("/v1/openapi.json", create_app(), config=CONFIG)
@@ -72,6 +123,14 @@ SETTINGS = {"deadline": None, "database": None}
 def _public_address(monkeypatch: pytest.MonkeyPatch) -> None:
     """In-process (ASGI) there is no API Gateway event to name the deployment: its operator's setting does."""
     monkeypatch.setenv("PUBLIC_BASE_URL", "https://testserver")
+
+
+@pytest.fixture(autouse=True)
+def _tokens(api_backends: str, discord: DiscordStandIn) -> Iterator[None]:
+    """Each test's table holds the token records, and its stand-in the servers' owners (looked up before writes)."""
+    TOKENS.start(discord)
+    yield
+    TOKENS.stop()
 
 
 @schema.parametrize()

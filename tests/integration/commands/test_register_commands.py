@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import socket
 import subprocess
@@ -25,6 +26,7 @@ pytestmark = pytest.mark.integration
 
 register_commands = load_script("register_commands")
 
+REPO = Path(__file__).resolve().parents[3]
 GUILD = "1300000000000000000"
 TOKEN = "standin-bot-token-0123456789"
 _APP_IDS = itertools.count(1100000000000000000)
@@ -132,6 +134,25 @@ def test_a_change_sends_exactly_one_put(discord: Discord, capsys: pytest.Capture
     assert "~ /kaltura-start: description" in out
     assert "- /kaltura-legacy (no longer defined)" in out
     assert "1 added, 1 changed, 1 removed" in out
+    discord.server.clear()
+    assert run("--scope", "global") == 0
+    assert discord.calls("PUT") == []
+
+
+def test_the_released_shape_of_a_command_is_replaced_by_its_new_major(
+    discord: Discord, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """What the last release registered (config/commands.released.json): /kaltura-token 1.x, flat options. Its 2.0.0
+    subcommands are one change, found and sent once; after that nothing differs."""
+    released = json.loads((REPO / "config" / "commands.released.json").read_text(encoding="utf-8"))["commands"]
+    discord.seed([released[c.name]["payload"] if c.name in released else c.to_discord() for c in COMMANDS])
+    assert run("--scope", "global") == 0
+    (put,) = discord.calls("PUT")
+    assert put.body == desired()
+    out, _ = assert_no_token(capsys)
+    assert "~ /kaltura-token: description, options (scopes, lifetime_hours -> create, list, revoke)" in out
+    token = next(c for c in discord.registered() if c["name"] == "kaltura-token")
+    assert [(o["name"], o["type"]) for o in token["options"]] == [("create", 1), ("list", 1), ("revoke", 1)]
     discord.server.clear()
     assert run("--scope", "global") == 0
     assert discord.calls("PUT") == []

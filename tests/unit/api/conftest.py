@@ -11,7 +11,8 @@ from kaltura_discord.api.app import create_app
 from kaltura_discord.api.backends import set_backends
 from kaltura_discord.api.lambda_adapter import LambdaHandler, make_lambda_handler
 from kaltura_discord.auth.keys import clear_keyring
-from kaltura_discord.auth.tokens import mint_api_token, parse_scopes
+from kaltura_discord.auth.records import TokenRegistry
+from kaltura_discord.auth.tokens import parse_scopes
 from tests.unit.api.client import LambdaClient
 from tests.unit.api.fakes import MemoryBackends
 from tests.unit.auth.support import ALL_SCOPES, GUILD, KEYS_JSON, USER
@@ -51,8 +52,9 @@ def client(handler: LambdaHandler, memory: MemoryBackends) -> LambdaClient:
 
 
 @pytest.fixture
-def mint() -> Callable[..., str]:
-    """An API token as /kaltura-token would mint it (every scope unless told otherwise)."""
+def mint(memory: MemoryBackends) -> Callable[..., str]:
+    """An API token as /kaltura-token create mints it, recorded (every scope unless told otherwise)."""
+    registry = TokenRegistry(memory.token_records)
 
     def make(
         scopes: str = ALL_SCOPES,
@@ -61,13 +63,17 @@ def mint() -> Callable[..., str]:
         user_id: str = USER,
         name: str = "Test User",
         roles: tuple[str, ...] = (),
+        lifetime_hours: int = 1,
     ) -> str:
-        return mint_api_token(
+        if roles:  # the member had these roles when they minted it, and still has them
+            memory.directory.set_member(guild_id, user_id, *roles)
+        return registry.issue(
             guild_id=guild_id,
             user_id=user_id,
             display_name=name,
             role_ids=roles,
             scopes=parse_scopes(scopes),
+            lifetime_seconds=lifetime_hours * 3600,
         ).token
 
     return make

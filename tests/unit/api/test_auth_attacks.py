@@ -20,6 +20,7 @@ from tests.unit.auth.support import (
     api_claims,
     es256,
     hmac_with_public_key,
+    record_of,
     rs256,
     sign,
     tamper,
@@ -94,8 +95,17 @@ def test_no_token_or_another_scheme(client: LambdaClient) -> None:
         assert answer.headers["www-authenticate"] == 'Bearer realm="kaltura-discord"'
 
 
-def test_a_token_signed_with_the_previous_key_still_works(client: LambdaClient) -> None:
-    assert client.get("/v1/meetings", token=sign(api_claims(), seed=PREVIOUS_SEED, kid="k1")).status == 200
+def test_a_token_signed_with_the_previous_key_still_works(client: LambdaClient, memory: MemoryBackends) -> None:
+    claims = api_claims()
+    memory.token_records.add(record_of(claims))
+    assert client.get("/v1/meetings", token=sign(claims, seed=PREVIOUS_SEED, kid="k1")).status == 200
+
+
+def test_a_well_signed_token_that_is_not_on_record_is_refused(client: LambdaClient) -> None:
+    """Minted before tokens were recorded, or by anyone holding a signing key: only the record makes it count."""
+    status, code, headers = reply(client, sign(api_claims()))
+    assert (status, code) == (401, "token_revoked")
+    assert headers["www-authenticate"] == 'Bearer realm="kaltura-discord", error="invalid_token"'
 
 
 def test_a_join_token_is_not_an_api_token(client: LambdaClient) -> None:

@@ -11,6 +11,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
+from kaltura_discord.auth.records import TokenRecord
 from kaltura_discord.auth.tokens import API_AUDIENCE, DEFAULT_ISSUER
 
 GUILD = "1000000000000000100"
@@ -53,6 +54,19 @@ def api_claims(**overrides: Any) -> dict[str, Any]:
     }
     claims.update(overrides)
     return {k: v for k, v in claims.items() if v is not None}
+
+
+def record_of(claims: dict[str, Any]) -> TokenRecord:
+    """The record /kaltura-token create would have written for a token with these claims."""
+    return TokenRecord(
+        token_id=claims["jti"],
+        guild_id=claims["guild"],
+        user_id=claims["sub"],
+        user_name=claims.get("name", "Member"),
+        scopes=tuple(claims["scope"].split()),
+        issued_at=claims["iat"],
+        expires_at=claims["exp"],
+    )
 
 
 def sign(claims: dict[str, Any], *, seed: str = CURRENT_SEED, kid: str | None = "k2") -> str:

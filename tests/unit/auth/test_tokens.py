@@ -56,6 +56,7 @@ def test_an_api_token_round_trip() -> None:
         ({"lifetime_seconds": 3599}, "1 to 720 hours"),
         ({"lifetime_seconds": 720 * 3600 + 1}, "1 to 720 hours"),
         ({"guild_id": "guild"}, "Discord ids"),
+        ({"scopes": ["config:write"], "lifetime_seconds": 24 * 3600 + 1}, "1 to 24 hours"),
     ],
 )
 def test_minting_bounds(kwargs: dict[str, object], message: str) -> None:
@@ -69,6 +70,17 @@ def test_minting_bounds(kwargs: dict[str, object], message: str) -> None:
     }
     with pytest.raises(ValueError, match=message):
         mint_api_token(**{**arguments, **kwargs})  # type: ignore[arg-type]
+
+
+def test_a_settings_token_that_lives_longer_than_a_day_is_not_accepted() -> None:
+    """Whatever signed it: a config:write token lives 24 hours at most, the others 720."""
+    now = int(time.time())
+    long_lived = sign(api_claims(iat=now, nbf=now, exp=now + 25 * 3600))
+    with pytest.raises(TokenError) as refused:
+        verify_api_token(long_lived, keyring=RING)
+    assert refused.value.code == "invalid_token"
+    reader = sign(api_claims(scope="meetings:read meetings:write", iat=now, nbf=now, exp=now + 720 * 3600))
+    assert verify_api_token(reader, keyring=RING).scopes == {"meetings:read", "meetings:write"}
 
 
 def test_scopes_parse_in_canonical_order() -> None:

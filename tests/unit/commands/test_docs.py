@@ -44,7 +44,12 @@ def test_option_details() -> None:
     assert "Usage: `/kaltura-start type:… title:… [description:…]`" in page
     assert "### `/kaltura-config set` {#kaltura-config-set}" in page
     assert "Usage: `/kaltura-config set key:… value:…`" in page
-    assert "| `lifetime_hours` | integer | no | Hours until the token expires (1-720) | 1 to 720 |" in page
+    assert (
+        "| `lifetime_hours` | integer | no | Hours until the token expires (1-720; at most 24 when it can change "
+        "settings) | 1 to 720 |"
+    ) in page
+    assert "### `/kaltura-token revoke` {#kaltura-token-revoke}" in page
+    assert '!!! note "Changed in 2.0.0"' in page and "`/kaltura-token create`" in page
     assert "Meeting (`meeting`), Webinar (`webinar`), Classroom (`classroom`)" in page
     assert "one of Read meetings (`meetings:read`)" in page
 

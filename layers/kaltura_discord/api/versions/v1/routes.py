@@ -18,7 +18,7 @@ import secrets
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from fastapi import Body, Header, Path, Query, Request
+from fastapi import Body, Depends, Header, Path, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
@@ -28,7 +28,7 @@ from kaltura_discord.api.errors import ERROR_SCHEMA_REF, ApiError, to_api_error
 from kaltura_discord.api.idempotency import key_hash
 from kaltura_discord.api.pages import refusal_page, wants_html
 from kaltura_discord.api.routing import ApiVersion
-from kaltura_discord.api.security import ConfigAdmin, Reader, Writer
+from kaltura_discord.api.security import ConfigAdmin, Reader, Writer, authenticated
 from kaltura_discord.api.versions.v1.schemas import (
     SEMVER,
     ConfigResponse,
@@ -42,6 +42,8 @@ from kaltura_discord.api.versions.v1.schemas import (
     MeetingPageResponse,
     MeetingResponse,
     MeetingView,
+    TokenResponse,
+    TokenView,
 )
 from kaltura_discord.auth.tokens import MAX_TOKEN_LENGTH, ApiClaims
 from kaltura_discord.logs import get_logger
@@ -57,18 +59,21 @@ log = get_logger(__name__)
 MAX_PATCH_DEPTH = 8
 _DESCRIPTIONS = {
     400: "The request could not be read (malformed JSON, a malformed header).",
-    401: "No token, or one that is invalid or expired (`missing_token`, `invalid_token`, `token_expired`, "
-    "`token_not_yet_valid`).",
-    403: "The token lacks the scope (`insufficient_scope`), or the server's settings refuse it (`forbidden`, "
-    "`command_disabled`).",
+    401: "No token, or one that is invalid, expired or revoked (`missing_token`, `invalid_token`, `token_expired`, "
+    "`token_not_yet_valid`, `token_revoked`).",
+    403: "The token lacks the scope (`insufficient_scope`), its member left the server or lost Manage Server "
+    "(`not_a_member`, `missing_permission`), or the server's settings refuse it (`forbidden`, `command_disabled`, "
+    "`tokens_disabled`).",
     404: "Not found in the token's server (`meeting_not_found`).",
     409: "Conflicts with the current state (`meeting_ended`, `request_in_progress`, `config_conflict`).",
     410: "The join link was used already (`join_link_used`).",
     412: "`If-Match` does not match the configuration's current version (`precondition_failed`).",
+    429: "A server or member limit (`meetings.*` in the server's configuration) refuses it for now "
+    "(`limit_reached`); `Retry-After` says when to try again.",
     422: "The request is well-formed but not valid (`validation_failed`, `invalid_meeting`, `invalid_config`, "
     "`idempotency_key_reused`).",
-    503: "Kaltura or the storage did not answer (`backend_unavailable`, `service_unavailable`); retry after "
-    "`Retry-After` seconds.",
+    503: "Kaltura, the storage or (for a write) Discord did not answer (`backend_unavailable`, "
+    "`service_unavailable`, `discord_unavailable`); retry after `Retry-After` seconds.",
 }
 MeetingId = Annotated[str, Path(pattern=r"^[a-z2-7]{10}$", description="A meeting id, as listed by GET /v1/meetings.")]
 
@@ -141,9 +146,20 @@ async def list_meetings(
     status: Annotated[Literal["active", "ended", "all"], Query(description="Which meetings.")] = "active",
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=200,
+            description="`next_cursor` of the previous page (status=active); takes the place of `page`.",
+        ),
+    ] = None,
 ) -> JSONResponse:
     _allowed(_guild_config(claims), claims, "kaltura-list")
-    repository = backends().meetings.repository
+    meetings = backends().meetings
+    if status == "active":
+        return _live_page(claims, page, page_size, cursor)
+    repository = meetings.repository
     if status == "all":
         found = [m for m in repository.list_guild(claims.guild_id, None) if m.status in ("active", "ended")]
     else:
@@ -153,6 +169,32 @@ async def list_meetings(
     next_page = page + 1 if start + page_size < len(found) else None
     data = MeetingPage(
         items=[MeetingView.of(m) for m in shown], page=page, page_size=page_size, total=len(found), next_page=next_page
+    )
+    return _ok(MeetingPageResponse(version=SEMVER, data=data))
+
+
+def _live_page(claims: ApiClaims, page: int, page_size: int, cursor: str | None) -> JSONResponse:
+    """Live meetings from the live index: with a cursor, one Query; with a page number, one Query per page up to it
+    (the number of live meetings is bounded by the server's ``meetings.max_active``, not by its history)."""
+    from kaltura_discord.meetings.repository import LivePage
+
+    meetings = backends().meetings
+    if cursor is not None:
+        found = meetings.live_page(claims.guild_id, page_size, cursor)
+    else:
+        found = meetings.live_page(claims.guild_id, page_size)
+        for _ in range(page - 1):
+            if found.older is None:
+                found = LivePage([], found.total, None, None)
+                break
+            found = meetings.live_page(claims.guild_id, page_size, found.older)
+    data = MeetingPage(
+        items=[MeetingView.of(m) for m in found.meetings],
+        page=page,
+        page_size=page_size,
+        total=found.total,
+        next_page=page + 1 if found.older else None,
+        next_cursor=found.older,
     )
     return _ok(MeetingPageResponse(version=SEMVER, data=data))
 
@@ -196,7 +238,7 @@ def _fingerprint(body: CreateMeeting) -> str:
             },
             links=_links("/data/id"),
         ),
-        **_errors(400, 401, 403, 409, 422, 503),
+        **_errors(400, 401, 403, 409, 422, 429, 503),
     },
 )
 async def create_meeting(
@@ -268,9 +310,16 @@ def _announce(tell: Callable[[Any, Any], None]) -> None:
 
 def _start(claims: ApiClaims, config: GuildConfig, request: MeetingRequest, request_id: str) -> JSONResponse:
     """The request id makes MeetingService.start idempotent: the same id never creates a second room."""
+    from kaltura_discord.bot.meetings import limits_for
+
     template_room_id = getattr(config.kaltura.template_room_ids, request.type) or None
     meeting = backends().meetings.start(
-        claims.guild_id, request_id, request, _member(config, claims), template_room_id=template_room_id
+        claims.guild_id,
+        request_id,
+        request,
+        _member(config, claims),
+        template_room_id=template_room_id,
+        limits=limits_for(config),
     )
     _announce(lambda bot, discord: bot.announce_started(config, meeting, claims.display_name, discord))
     location = f"{VERSION.prefix}/meetings/{meeting.meeting_id}"
@@ -396,6 +445,24 @@ def _open_join_link(token: str) -> str:
         uses.release(claims.token_id)
         raise
     return url
+
+
+# ---- tokens ---------------------------------------------------------------------------------------------
+
+
+@VERSION.delete(
+    "/tokens/self",
+    tags=["tokens"],
+    summary="Revoke the token that makes this request (any scope)",
+    description="Gives the token back: from now on it is refused (`401 token_revoked`), here at once and in every "
+    "other container of the API within 60 seconds. Needs no scope and no current membership, so a token whose "
+    "member left the server can still be revoked. Added in 1.1.0.",
+    responses={200: VERSION.body(TokenResponse, "The token, revoked."), **_errors(401, 503)},
+)
+async def revoke_own_token(claims: Annotated[ApiClaims, Depends(authenticated)]) -> JSONResponse:
+    record = backends().tokens.revoke_own(claims)
+    log.info("API token revoked by its holder", extra={"guild_id": claims.guild_id, "jti": claims.token_id})
+    return _ok(TokenResponse(version=SEMVER, data=TokenView.of(record)))
 
 
 # ---- configuration --------------------------------------------------------------------------------------

@@ -7,9 +7,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from kaltura_discord.auth.records import TokenRecord
 from kaltura_discord.meetings.model import DESCRIPTION_MAX, TITLE_MAX, TITLE_MIN, Meeting
 
-SEMVER = "1.0.0"
+SEMVER = "1.1.0"
 MeetingType = Literal["meeting", "webinar", "classroom"]
 
 
@@ -78,6 +79,11 @@ class MeetingPage(_Response):
     page_size: int
     total: int = Field(description="Meetings matching the filter, on every page.")
     next_page: int | None = Field(description="The next page's number, or null on the last page.")
+    next_cursor: str | None = Field(
+        default=None,
+        description="For `status=active`: pass it as `cursor` for the next page (one read of the live index per "
+        "page, however long the server's history); null on the last page. Added in 1.1.0.",
+    )
 
 
 class MeetingPageResponse(_Versioned):
@@ -123,3 +129,34 @@ class ConfigView(_Response):
 
 class ConfigResponse(_Versioned):
     data: ConfigView
+
+
+class TokenView(_Response):
+    """What the API says about a token: never the token itself."""
+
+    id: str = Field(description="The token's `jti`.")
+    short_id: str = Field(description="The first characters of the id, as `/kaltura-token list` shows them.")
+    scopes: list[str]
+    member_id: str = Field(description="Discord user id of the member who minted it, whom it acts as.")
+    issued_at: dt.datetime
+    expires_at: dt.datetime
+    revoked_at: dt.datetime | None = Field(description="When it was revoked; null while it works.")
+
+    @classmethod
+    def of(cls, record: TokenRecord) -> TokenView:
+        def moment(seconds: int) -> dt.datetime:
+            return dt.datetime.fromtimestamp(seconds, tz=dt.UTC)
+
+        return cls(
+            id=record.token_id,
+            short_id=record.short_id,
+            scopes=list(record.scopes),
+            member_id=record.user_id,
+            issued_at=moment(record.issued_at),
+            expires_at=moment(record.expires_at),
+            revoked_at=moment(record.revoked_at) if record.revoked_at is not None else None,
+        )
+
+
+class TokenResponse(_Versioned):
+    data: TokenView
