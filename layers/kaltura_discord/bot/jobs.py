@@ -76,6 +76,27 @@ class Job:
         )
 
     @classmethod
+    def scheduled(
+        cls, kind: str, key: str, at: float, *, guild_id: str, channel_id: str | None = None, payload: dict[str, Any]
+    ) -> Job:
+        """A job that runs later (EventBridge Scheduler, or the local scheduler): no interaction token to answer,
+        and ``kind:key`` as its ledger id, so a fire that arrives twice acts once. Its 15 minutes run from ``at``."""
+        return cls(
+            kind=kind,
+            interaction_id=f"{kind}:{key}",
+            application_id=settings.optional("DISCORD_APPLICATION_ID") or "",
+            token="",
+            guild_id=guild_id,
+            channel_id=channel_id,
+            user_id="",
+            display_name="",
+            role_ids=[],
+            permissions=0,
+            payload=payload,
+            created_at=at,
+        )
+
+    @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> Job:
         names = set(cls.__dataclass_fields__)
         return cls(**{k: v for k, v in raw.items() if k in names})

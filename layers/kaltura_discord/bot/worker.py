@@ -131,6 +131,9 @@ class Worker:
             return "failed", responses.message_body(generic_failure(job.interaction_id))
 
     def _tell(self, job: Job, body: dict[str, Any], context: dict[str, Any]) -> bool:
+        if not job.token:  # a scheduled job: no interaction to answer; its function told whom it had to
+            log.info("scheduled job outcome", extra={**context, "said": str(body.get("content", ""))[:200]})
+            return True
         try:
             self.rest.edit_original(job.token, body, deadline=job.deadline)
         except DiscordError as exc:

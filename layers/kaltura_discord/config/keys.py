@@ -19,13 +19,25 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from kaltura_discord.config.errors import ConfigValidationError
-from kaltura_discord.config.model import ALWAYS_ON_COMMANDS, GuildConfig, check_kaf_host
+from kaltura_discord.config.model import ALWAYS_ON_COMMANDS, GuildConfig, check_kaf_host, check_url_template
 from kaltura_discord.config.templates import TemplateError, TemplateKind, validate_template
 
 KeyKind = Literal[
-    "section", "mapping", "boolean", "integer", "choice", "snowflake", "role_ids", "entry_id", "host", "template"
+    "section",
+    "mapping",
+    "boolean",
+    "integer",
+    "choice",
+    "snowflake",
+    "role_ids",
+    "entry_id",
+    "host",
+    "template",
+    "url_template",
 ]
-LEAF_KINDS: Final = frozenset({"boolean", "integer", "choice", "snowflake", "role_ids", "entry_id", "host", "template"})
+LEAF_KINDS: Final = frozenset(
+    {"boolean", "integer", "choice", "snowflake", "role_ids", "entry_id", "host", "template", "url_template"}
+)
 TRUE_WORDS: Final = frozenset({"true", "on", "yes", "y", "1", "enable", "enabled"})
 FALSE_WORDS: Final = frozenset({"false", "off", "no", "n", "0", "disable", "disabled"})
 NONE_WORDS: Final = frozenset({"", "none", "null", "-", "empty", "clear"})
@@ -66,7 +78,7 @@ class KeySpec:
             return self.choices
         if self.kind == "boolean":
             return ("true", "false")
-        if self.nullable or self.kind in {"role_ids", "entry_id", "host"}:
+        if self.nullable or self.kind in {"role_ids", "entry_id", "host", "url_template"}:
             return ("none",)
         return ()
 
@@ -99,6 +111,8 @@ def _expected(kind: KeyKind, node: Mapping[str, Any], nullable: bool, key: str) 
         return "a Kaltura entry id like 0_abc12345, or none"
     if kind == "host":
         return "a host name like 1234567.kaf.kaltura.com (no https://, no path, no port), or none"
+    if kind == "url_template":
+        return "an https:// address containing {entry_id} (and, if you like, {kaf_host}), or none"
     if kind == "template":
         placeholders = ", ".join("{" + name + "}" for name in node.get("x-placeholders", []))
         return f"a message of 1-{node.get('maxLength')} characters using only the placeholders {placeholders}"
@@ -123,7 +137,7 @@ def _leaf(key: str, node: dict[str, Any], description: str, key_pattern: str | N
         kind = "choice"
     elif node.get("type") == "array" and node.get("items", {}).get("x-kind") == "snowflake":
         kind = "role_ids"
-    elif node.get("type") == "string" and tagged in {"snowflake", "entry_id", "host", "template"}:
+    elif node.get("type") == "string" and tagged in {"snowflake", "entry_id", "host", "template", "url_template"}:
         kind = tagged
     else:
         raise TypeError(f"{key}: the key list has no parser for this schema; teach config/keys.py about it")
@@ -274,6 +288,17 @@ def _check_pattern(spec: KeySpec, key: str, value: str, shown: str | None = None
         raise ConfigValidationError(f"{key} must be {spec.expected} (got {_shown(shown or value)})")
 
 
+def _parse_url_template(spec: KeySpec, key: str, raw: str) -> str:
+    if raw.strip().lower() in NONE_WORDS:
+        return ""
+    _check_pattern(spec, key, raw, raw)
+    try:
+        check_url_template(raw)
+    except ValueError as exc:
+        raise ConfigValidationError(f"{key}: {exc}") from None
+    return raw
+
+
 def parse_value(key: str, text: str) -> Any:
     """Turn what a person typed into the JSON value stored for ``key``.
 
@@ -322,6 +347,8 @@ def parse_value(key: str, text: str) -> Any:
         if spec.max_items is not None and len(ids) > spec.max_items:
             raise ConfigValidationError(f"{key} must be {spec.expected} (got {len(ids)} ids)")
         return ids
+    if spec.kind == "url_template":
+        return _parse_url_template(spec, key, raw)
     if spec.kind in {"entry_id", "host"}:
         if lowered in NONE_WORDS:
             return ""

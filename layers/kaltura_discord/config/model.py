@@ -22,7 +22,7 @@ KalturaRole = Literal["viewer", "moderator", "admin"]
 MeetingType = Literal["meeting", "webinar", "classroom"]
 EndAction = Literal["none", "update", "delete"]
 UnconfirmedStart = Literal["announce", "end"]
-NotificationKind = Literal["meeting_started", "meeting_ended", "meeting_shared"]
+NotificationKind = Literal["meeting_started", "meeting_ended", "meeting_shared", "meeting_reminder", "recording_ready"]
 CommandName = Literal[
     "kaltura-start",
     "kaltura-join",
@@ -35,7 +35,15 @@ CommandName = Literal[
 
 KALTURA_ROLES: Final[tuple[KalturaRole, ...]] = ("viewer", "moderator", "admin")
 ROLE_RANK: Final[dict[str, int]] = {role: rank for rank, role in enumerate(KALTURA_ROLES)}
-NOTIFICATION_KINDS: Final[tuple[NotificationKind, ...]] = ("meeting_started", "meeting_ended", "meeting_shared")
+NOTIFICATION_KINDS: Final[tuple[NotificationKind, ...]] = (
+    "meeting_started",
+    "meeting_ended",
+    "meeting_shared",
+    "meeting_reminder",
+    "recording_ready",
+)
+CHANNEL_NOTIFICATIONS: Final[tuple[NotificationKind, ...]] = NOTIFICATION_KINDS[:4]
+"""Posted in the notifications channel; ``recording_ready`` goes to the meeting's own channel."""
 CONFIGURABLE_COMMANDS: Final[tuple[CommandName, ...]] = (
     "kaltura-start",
     "kaltura-join",
@@ -87,6 +95,14 @@ def check_kaf_host(host: str) -> str:
     return host
 
 
+def check_url_template(value: str) -> str:
+    """Only ``{entry_id}`` and ``{kaf_host}`` may be filled in, and ``{entry_id}`` must be there."""
+    names = set(re.findall(r"\{([^{}]*)\}", value))
+    if value and (not names <= {"entry_id", "kaf_host"} or "entry_id" not in names):
+        raise ValueError("the recording URL template needs {entry_id} and may use {kaf_host}, nothing else")
+    return value
+
+
 def _template_check(kind: TemplateKind) -> AfterValidator:
     def check(value: str) -> str:
         return validate_template(value, kind)
@@ -108,9 +124,22 @@ MeetingEndedTemplate = Annotated[
 MeetingSharedTemplate = Annotated[
     str, _TEMPLATE_LENGTH, _template_check("meeting_shared"), _template_kind("meeting_shared")
 ]
+MeetingReminderTemplate = Annotated[
+    str, _TEMPLATE_LENGTH, _template_check("meeting_reminder"), _template_kind("meeting_reminder")
+]
+RecordingReadyTemplate = Annotated[
+    str, _TEMPLATE_LENGTH, _template_check("recording_ready"), _template_kind("recording_ready")
+]
 ShareTemplate = Annotated[str, _TEMPLATE_LENGTH, _template_check("share"), _template_kind("share")]
 
 Snowflake = Annotated[str, StringConstraints(pattern=SNOWFLAKE_PATTERN), _Kind("snowflake")]
+RECORDING_URL_PATTERN: Final = r"^(?:https://[A-Za-z0-9.{}_-]+(?:/[A-Za-z0-9._~{}%/-]*)?)?$"
+RecordingUrlTemplate = Annotated[
+    str,
+    StringConstraints(pattern=RECORDING_URL_PATTERN, max_length=300),
+    AfterValidator(check_url_template),
+    _Kind("url_template"),
+]
 EntryId = Annotated[str, StringConstraints(pattern=ENTRY_ID_PATTERN, max_length=32), _Kind("entry_id")]
 KafHost = Annotated[
     str, StringConstraints(pattern=HOST_PATTERN, max_length=253), AfterValidator(check_kaf_host), _Kind("host")
@@ -147,6 +176,9 @@ class NotificationChannels(_Section):
     meeting_started: Snowflake | None = Field(description="Channel for 'meeting started' (none: channel_id).")
     meeting_ended: Snowflake | None = Field(description="Channel for 'meeting ended' (none: channel_id).")
     meeting_shared: Snowflake | None = Field(description="Channel for 'meeting shared' (none: channel_id).")
+    meeting_reminder: Snowflake | None = Field(
+        description="Channel for reminders of scheduled meetings (none: channel_id)."
+    )
 
 
 class NotificationTemplates(_Section):
@@ -155,6 +187,10 @@ class NotificationTemplates(_Section):
     meeting_started: MeetingStartedTemplate = Field(description="Message posted when a meeting starts.")
     meeting_ended: MeetingEndedTemplate = Field(description="Message posted when a meeting ends.")
     meeting_shared: MeetingSharedTemplate = Field(description="Message posted when a meeting is shared.")
+    meeting_reminder: MeetingReminderTemplate = Field(description="Message posted before a scheduled meeting.")
+    recording_ready: RecordingReadyTemplate = Field(
+        description="Message posted in the meeting's channel when its recording is ready."
+    )
 
 
 class Notifications(_Section):
@@ -165,6 +201,11 @@ class Notifications(_Section):
     meeting_started: bool = Field(description="Post when a meeting starts.")
     meeting_ended: bool = Field(description="Post when a meeting ends.")
     meeting_shared: bool = Field(description="Post when a meeting is shared.")
+    meeting_reminder: bool = Field(description="Post a reminder before a scheduled meeting starts.")
+    reminder_minutes: int = Field(ge=0, le=1440, description="Minutes before a scheduled start to remind (0: none).")
+    recording_ready: bool = Field(
+        description="Post the recording's link in the meeting's channel when it is ready (independent of enabled)."
+    )
     channels: NotificationChannels
     templates: NotificationTemplates
     allowed_mentions: AllowedMentions
@@ -172,7 +213,7 @@ class Notifications(_Section):
     @model_validator(mode="after")
     def _every_enabled_kind_has_a_channel(self) -> Notifications:
         if self.enabled:
-            missing = [kind for kind in NOTIFICATION_KINDS if getattr(self, kind) and self._channel(kind) is None]
+            missing = [kind for kind in CHANNEL_NOTIFICATIONS if getattr(self, kind) and self._channel(kind) is None]
             if missing:
                 verb = "has" if len(missing) == 1 else "have"
                 raise ValueError(
@@ -182,7 +223,7 @@ class Notifications(_Section):
         return self
 
     def _channel(self, kind: NotificationKind) -> str | None:
-        specific: str | None = getattr(self.channels, kind)
+        specific: str | None = getattr(self.channels, kind, None)
         return specific or self.channel_id
 
     def channel_for(self, kind: NotificationKind) -> str | None:
@@ -273,6 +314,10 @@ class KalturaSettings(_Section):
     template_room_ids: TemplateRooms
     kaf_base_url: KafHost = Field(
         description="KAF host for join links, like 1234567.kaf.kaltura.com (empty: {partner id}.kaf.kaltura.com)."
+    )
+    recording_url_template: RecordingUrlTemplate = Field(
+        description="Link to a recording's page, with {entry_id} and {kaf_host}; empty: "
+        "https://{kaf_host}/media/t/{entry_id}. Never a session: people open it signed in their usual way."
     )
     join_link_ttl_seconds: int = Field(ge=60, le=86400, description="How long a join link (its session) lasts.")
     end_action: EndAction = Field(

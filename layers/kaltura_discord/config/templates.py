@@ -22,9 +22,22 @@ from typing import TYPE_CHECKING, Any, Final, Literal, Protocol
 if TYPE_CHECKING:
     from kaltura_discord.config.model import GuildConfig
 
-TemplateKind = Literal["meeting_started", "meeting_ended", "meeting_shared", "share"]
-TEMPLATE_KINDS: Final[tuple[TemplateKind, ...]] = ("meeting_started", "meeting_ended", "meeting_shared", "share")
+TemplateKind = Literal[
+    "meeting_started", "meeting_ended", "meeting_shared", "meeting_reminder", "recording_ready", "share"
+]
+TEMPLATE_KINDS: Final[tuple[TemplateKind, ...]] = (
+    "meeting_started",
+    "meeting_ended",
+    "meeting_shared",
+    "meeting_reminder",
+    "recording_ready",
+    "share",
+)
 MAX_MESSAGE_LENGTH: Final = 2000
+LINK_PLACEHOLDERS: Final = frozenset({"event_link", "recording_url"})
+"""Values the bot builds itself as https links (never a person's text): escaping their ``_`` would break them.
+They are checked to be a plain https URL when rendered (:func:`_link`)."""
+_LINK = re.compile(r"^https://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:/[A-Za-z0-9._~%/-]*)?$")
 
 PLACEHOLDER_DESCRIPTIONS: Final[Mapping[str, str]] = {
     "title": "the meeting title",
@@ -35,12 +48,18 @@ PLACEHOLDER_DESCRIPTIONS: Final[Mapping[str, str]] = {
     "ended_by": "display name of the person who ended the meeting",
     "duration": "how long the meeting lasted, for example 1 h 5 min",
     "shared_by": "display name of the person who shared the meeting",
+    "start": "when the meeting starts, as a Discord timestamp each reader sees in their own time zone",
+    "event_link": "the link to the meeting's Discord event",
+    "recording_url": "the link to the recording's page (never a session)",
+    "attendees": "how many people opened a join link",
 }
 
 PLACEHOLDERS: Final[Mapping[TemplateKind, tuple[str, ...]]] = {
     "meeting_started": ("title", "type", "host", "id", "join_hint"),
     "meeting_ended": ("title", "type", "host", "id", "ended_by", "duration"),
     "meeting_shared": ("title", "type", "host", "id", "join_hint", "shared_by"),
+    "meeting_reminder": ("title", "type", "host", "id", "join_hint", "start", "event_link"),
+    "recording_ready": ("title", "type", "host", "id", "duration", "recording_url"),
     "share": ("title", "type", "host", "id", "join_hint", "shared_by"),
 }
 
@@ -53,6 +72,10 @@ SAMPLE_VALUES: Final[Mapping[str, str]] = {
     "ended_by": "Ada",
     "duration": "45 min",
     "shared_by": "Grace",
+    "start": "<t:1893456000:F>",
+    "event_link": "https://discord.com/events/1000000000000000100/1000000000000000900",
+    "recording_url": "https://1234567.kaf.kaltura.com/media/t/0_abcd1234",
+    "attendees": "12",
 }
 """Values for previews (``/kaltura-config`` can show what a template will look like)."""
 
@@ -194,6 +217,11 @@ def _allowed_mentions(segments: Sequence[_Segment], policy: MentionPolicy | None
     return allowed
 
 
+def _link(value: str) -> str:
+    """A link placeholder's value as is when it is a plain https URL (no markdown, no mention can hide in it)."""
+    return value if _LINK.fullmatch(value) else escape_value(value)
+
+
 def render_template(
     template: str,
     kind: TemplateKind,
@@ -212,7 +240,7 @@ def render_template(
         if isinstance(segment, str):
             out.append(segment)
             continue
-        value = escape_value(values[segment.name])
+        value = _link(values[segment.name]) if segment.name in LINK_PLACEHOLDERS else escape_value(values[segment.name])
         if out and out[-1] and out[-1][-1] in _MENTION_LEADS:
             value = _ZWSP + value
         out.append(value)

@@ -16,6 +16,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -122,6 +123,7 @@ def start(host: str = "127.0.0.1", port: int = 8787) -> Stack:
 
     dispatcher = AfterResponseDispatcher(worker.handler, faults=faults)
     jobs.install_dispatcher(dispatcher)
+    schedules = _start_scheduler(stack)
     if not env.get("JWT_SIGNING_KEYS"):
         from kaltura_discord.auth.keys import load_or_create_dev_keys
 
@@ -135,7 +137,14 @@ def start(host: str = "127.0.0.1", port: int = 8787) -> Stack:
     control = FaultControl(
         faults, proxied=tuple(proxied), sandbox_url=stack.kaltura_service_url if stack.kaltura_sandbox else None
     )
-    routes.update({"/interactions": app.handle, "/v1": _api_handler(), "/_local/faults": control.handle})
+    routes.update(
+        {
+            "/interactions": app.handle,
+            "/v1": _api_handler(),
+            "/_local/faults": control.handle,
+            "/_local/schedules": _schedules_route(schedules),
+        }
+    )
     stack.stoppers.append(faults.close)  # stopped first: every held request is let go
     _apply_local_faults(stack, control, env.get("LOCAL_FAULTS"))
 
@@ -182,6 +191,40 @@ def _apply_local_faults(stack: Stack, control: FaultControl, setting: str | None
         raise ConfigurationError(str(exc)) from None
     for fault in applied:
         print(f"warning: started with a local fault: {json.dumps(fault)}", file=sys.stderr, flush=True)
+
+
+def _start_scheduler(stack: Stack) -> Any:
+    """EventBridge Scheduler's stand-in: the same one-time schedules, fired through the local worker on time."""
+    from kaltura_discord.bot import worker
+    from kaltura_discord.scheduler import LocalScheduler, install_scheduler
+
+    scheduler = LocalScheduler(worker.handler).start()
+    install_scheduler(scheduler)
+    stack.stoppers.append(scheduler.stop)
+    return scheduler
+
+
+def _schedules_route(scheduler: Any) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+    """``GET /_local/schedules``: what is waiting; ``POST /_local/schedules`` ``{"until": epoch}``: fire now
+    everything due by then (tests fast-forward a scheduled meeting instead of waiting for it). Local only."""
+
+    def handle(event: dict[str, Any], _context: Any) -> dict[str, Any]:
+        method = event["requestContext"]["http"]["method"]
+        if method == "GET":
+            return _json(200, {"pending": scheduler.pending(), "fired": scheduler.fired})
+        if method == "POST":
+            try:
+                until = float(json.loads(event.get("body") or "{}").get("until", time.time()))
+            except (ValueError, TypeError, AttributeError):
+                return _json(400, {"error": 'body must be {"until": epoch seconds}'})
+            return _json(200, {"fired": scheduler.run_due(until)})
+        return _json(405, {"error": "GET or POST"})
+
+    return handle
+
+
+def _json(status: int, body: Any) -> dict[str, Any]:
+    return {"statusCode": status, "headers": {"content-type": "application/json"}, "body": json.dumps(body)}
 
 
 def _start_sandbox(stack: Stack, env: os._Environ[str]) -> None:

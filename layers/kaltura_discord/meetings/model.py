@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Final, Literal
 
 MeetingType = Literal["meeting", "webinar", "classroom"]
-MeetingStatus = Literal["creating", "active", "ended", "failed"]
+MeetingStatus = Literal["scheduled", "creating", "active", "ended", "failed", "cancelled"]
 MEETING_TYPES: Final[tuple[MeetingType, ...]] = ("meeting", "webinar", "classroom")
 TITLE_MIN, TITLE_MAX, DESCRIPTION_MAX = 3, 100, 500
 
@@ -95,6 +95,11 @@ class Meeting:
     ended_by: str | None = None
     cleanup_pending: str | None = None
     """The end action (update/delete) Kaltura failed when the meeting ended, still to be applied."""
+    scheduled_start: int | None = None
+    """For a scheduled meeting: when it starts (epoch seconds); None for one started at once."""
+    scheduled_end: int | None = None
+    event_id: str | None = None
+    """The Discord Guild Scheduled Event that announces a scheduled meeting."""
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
@@ -104,6 +109,11 @@ class Meeting:
     @property
     def is_active(self) -> bool:
         return self.status == "active"
+
+    @property
+    def is_scheduled(self) -> bool:
+        """Planned and not started yet."""
+        return self.status == "scheduled"
 
     def with_changes(self, **changes: Any) -> Meeting:
         return replace(self, **changes)

@@ -34,9 +34,23 @@ ENDED_RETENTION_SECONDS = 90 * 24 * 3600
 FAILED_RETENTION_SECONDS = 7 * 24 * 3600
 HOUR = 3600
 COUNT_KEY = "COUNT#live"
-_LIVE_FIELDS = ("meeting_id", "title", "type", "host_id", "host_name", "created_at", "description", "room_id")
+_LIVE_FIELDS = (
+    "meeting_id",
+    "title",
+    "type",
+    "host_id",
+    "host_name",
+    "created_at",
+    "description",
+    "room_id",
+    "scheduled_start",
+    "scheduled_end",
+    "event_id",
+    "channel_id",
+)
 _STATUSES = frozenset(get_args(MeetingStatus))
-_OPTIONAL_TEXT = ("room_id", "channel_id", "message_id", "ended_by", "description", "cleanup_pending")
+_OPTIONAL_TEXT = ("room_id", "channel_id", "message_id", "ended_by", "description", "cleanup_pending", "event_id")
+_OPTIONAL_NUMBERS = ("ended_at", "scheduled_start", "scheduled_end")
 
 
 def _key(guild_id: str, meeting_id: str) -> dict[str, Any]:
@@ -101,8 +115,10 @@ def _to_item(meeting: Meeting) -> dict[str, Any]:
         value = getattr(meeting, name)
         if value:
             item[name] = {"S": value}
-    if meeting.ended_at is not None:
-        item["ended_at"] = {"N": str(meeting.ended_at)}
+    for name in _OPTIONAL_NUMBERS:
+        value = getattr(meeting, name)
+        if value is not None:
+            item[name] = {"N": str(int(value))}
     return item
 
 
@@ -126,6 +142,9 @@ def _from_item(item: dict[str, Any]) -> Meeting:
         channel_id=text("channel_id"),
         message_id=text("message_id"),
         ended_at=int(item["ended_at"]["N"]) if "ended_at" in item else None,
+        scheduled_start=int(item["scheduled_start"]["N"]) if "scheduled_start" in item else None,
+        scheduled_end=int(item["scheduled_end"]["N"]) if "scheduled_end" in item else None,
+        event_id=text("event_id"),
         ended_by=text("ended_by"),
         cleanup_pending=text("cleanup_pending"),
     )

@@ -171,11 +171,22 @@ def test_a_missing_value_is_a_caller_bug() -> None:
         render_template("{title} {host}", "share", {"title": "x"})
 
 
+def test_links_the_bot_builds_are_not_escaped_but_anything_else_is() -> None:
+    from kaltura_discord.config.templates import render_template
+
+    template = "{title}: {recording_url}"
+    values = {**values_for("recording_ready"), "title": "a_b"}
+    good = render_template(template, "recording_ready", {**values, "recording_url": "https://k.example/media/t/0_ab_c"})
+    assert good.content == "a\\_b: https://k.example/media/t/0_ab_c"
+    odd = render_template(template, "recording_ready", {**values, "recording_url": "javascript:@everyone_x"})
+    assert "https" not in odd.content and "\\_x" in odd.content and odd.allowed_mentions == {"parse": []}
+
+
 def test_default_templates_are_valid_and_render() -> None:
     config = get_defaults().config
     for kind in TEMPLATE_KINDS:
         rendered = render_for(config, kind, values_for(kind))
-        assert SAMPLE_VALUES["host"] in rendered.content or kind == "meeting_ended"
+        assert SAMPLE_VALUES["host"] in rendered.content or kind in ("meeting_ended", "recording_ready")
         assert "{" not in rendered.content
 
 

@@ -108,7 +108,7 @@ def test_every_problem_is_reported_at_once() -> None:
 
 def test_enabled_notifications_need_a_channel_for_every_enabled_type() -> None:
     (problem,) = problems({"notifications": {"enabled": True, "channels": {"meeting_started": CHANNEL}}})
-    assert "meeting_ended, meeting_shared have no channel" in problem
+    assert "meeting_ended, meeting_shared, meeting_reminder have no channel" in problem
     config = effective_config(
         {
             "notifications": {
@@ -116,6 +116,7 @@ def test_enabled_notifications_need_a_channel_for_every_enabled_type() -> None:
                 "channels": {"meeting_started": CHANNEL},
                 "meeting_ended": False,
                 "meeting_shared": False,
+                "meeting_reminder": False,
             }
         }
     )
