@@ -43,7 +43,9 @@ PROVIDED_BY_RUNTIME = frozenset({"boto3", "botocore", "s3transfer", "jmespath"})
 MACHINES = {"arm64": "aarch64", "x86_64": "x86_64"}
 LAMBDA_GLIBC_MINOR = {"3.11": 26, "3.12": 34, "3.13": 34, "3.14": 34}
 """glibc 2.x of each Lambda Python runtime's OS: Amazon Linux 2 (3.11), Amazon Linux 2023 (3.12 and later)."""
-LEFT_OUT_OF_PACKAGE = ("local", "cli", "__pycache__")  # the local stack and the console script: not for Lambda
+# The local stack and the console script are not for Lambda; of the message catalogs only the compiled .mo files
+# are read (kaltura_discord.i18n), so the .po sources and the .pot template stay out.
+LEFT_OUT_OF_PACKAGE = ("local", "cli", "__pycache__", "*.po", "*.pot")
 LEFT_OUT_OF_LAYER = ("bin",)  # console scripts pip writes next to the packages; nothing runs them on Lambda
 MANYLINUX_ALIASES = {"manylinux1": 5, "manylinux2010": 12, "manylinux2014": 17}
 

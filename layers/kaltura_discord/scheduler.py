@@ -191,16 +191,26 @@ class LocalScheduler:
 
 
 _scheduler: Scheduler | None = None
+_own_function_arn: str | None = None
+
+
+def note_invoked_function_arn(arn: str | None) -> None:
+    """The worker's own ARN, from its invocation context: the schedules it sets target itself (the template
+    cannot hand a function its own ARN without a circular reference)."""
+    global _own_function_arn  # noqa: PLW0603
+    if arn and arn.startswith("arn:"):
+        _own_function_arn = arn.split(":$LATEST")[0]
 
 
 def get_scheduler() -> Scheduler:
     """EventBridge Scheduler from the template's settings; the local stack and tests install another."""
     global _scheduler  # noqa: PLW0603 - one per container
     if _scheduler is None:
+        target = settings.optional("WORKER_FUNCTION_ARN") or _own_function_arn
+        if not target:
+            raise SchedulerError("WORKER_FUNCTION_ARN is not set and this is not the worker function")
         _scheduler = EventBridgeScheduler(
-            settings.required("SCHEDULE_GROUP"),
-            settings.required("WORKER_FUNCTION_ARN"),
-            settings.required("SCHEDULER_ROLE_ARN"),
+            settings.required("SCHEDULE_GROUP"), target, settings.required("SCHEDULER_ROLE_ARN")
         )
     return _scheduler
 

@@ -13,6 +13,7 @@ import pytest
 from packaging.markers import Marker
 from packaging.requirements import Requirement
 
+from kaltura_discord import i18n
 from kaltura_discord.local.tables import load_template
 from tests.unit.commands.loader import load_script
 
@@ -132,6 +133,10 @@ def test_the_layer_layout_with_bytecode(tmp_path: Path, lock: Path) -> None:
     assert (target / "kaltura_discord" / "__init__.py").is_file()
     assert (target / "kaltura_discord" / "bot" / "interactions.py").is_file()
     assert (target / "kaltura_discord" / "data" / "default_config.json").is_file()
+    translations = target / "kaltura_discord" / "translations"
+    assert sorted(p.relative_to(translations).as_posix() for p in translations.rglob("*") if p.is_file()) == sorted(
+        f"{locale.replace('-', '_')}/LC_MESSAGES/messages.mo" for locale in i18n.SHIPPED
+    ), "the compiled catalogs ship, their sources (.po, .pot) do not"
     assert not (target / "kaltura_discord" / "local").exists()  # the local stack stays out of Lambda
     assert not (target / "kaltura_discord" / "cli").exists()  # and so does the console script
     assert not (target / "bin").exists()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from kaltura_discord import i18n
 from kaltura_discord.aws import ServiceUnavailable
 from kaltura_discord.bot.messages import STORAGE_SLOW
 from kaltura_discord.bot.policy import check_policy
@@ -49,23 +50,28 @@ def handle_interaction(interaction: Interaction, router: Router | None = None) -
         log.warning("no handler for interaction", extra=context)
         return _refusal(
             interaction,
-            "I don't know that command or button any more. It may have been removed or renamed; "
-            "try `/kaltura-help` to see what is available.",
+            i18n.for_reply(interaction).gettext(
+                "I don't know that command or button any more. It may have been removed or renamed; "
+                "try `/kaltura-help` to see what is available."
+            ),
         )
     try:
         check_policy(interaction)
         return _with_deprecation_notice(interaction, handler(interaction))
     except UserFacingError as exc:
-        return _refusal(interaction, str(exc))
+        return _refusal(interaction, i18n.for_reply(interaction).render(exc.text))
     except (ServiceUnavailable, DeadlineExceeded):
         # Already logged once per outage by the breaker; the person hears it in time and nothing was done.
-        return _refusal(interaction, STORAGE_SLOW)
+        return _refusal(interaction, i18n.for_reply(interaction).render(STORAGE_SLOW))
     except Exception:
         log.exception("interaction handler failed", extra=context)
         return _refusal(
             interaction,
-            "Something went wrong on our side while handling that. Please try again; if it keeps happening, "
-            f"tell a server admin (reference `{interaction.id}`).",
+            i18n.for_reply(interaction).gettext(
+                "Something went wrong on our side while handling that. Please try again; if it keeps happening, "
+                "tell a server admin (reference `{reference}`).",
+                reference=interaction.id,
+            ),
         )
 
 
@@ -79,7 +85,8 @@ def _with_deprecation_notice(interaction: Interaction, response: InteractionResp
     definition = get_definition(interaction.command_name)
     if definition is None:
         return response
-    found = (deprecation_notice(definition), old_shape_notice(definition, interaction.subcommand))
+    t = i18n.for_reply(interaction)
+    found = (deprecation_notice(definition, t), old_shape_notice(definition, interaction.subcommand, t))
     notice = "\n\n".join(text for text in found if text)
     if not notice:
         return response

@@ -32,6 +32,10 @@ JOB_HANDLERS: dict[str, str] = {
     "meeting_start": "kaltura_discord.bot.meetings:run_start",
     "meeting_end": "kaltura_discord.bot.meetings:run_end",
     "meeting_share": "kaltura_discord.bot.meetings:run_share",
+    "meeting_schedule": "kaltura_discord.bot.schedule:run_schedule",
+    "meeting_reminder": "kaltura_discord.bot.schedule:run_reminder",
+    "meeting_scheduled_start": "kaltura_discord.bot.schedule:run_scheduled_start",
+    "recording_poll": "kaltura_discord.bot.recordings:run_poll",
 }
 
 
@@ -57,6 +61,10 @@ class Job:
     permissions: int
     payload: dict[str, Any] = field(default_factory=dict)
     created_at: float = 0.0
+    locale: str | None = None
+    """The member's and the server's language, from the interaction (``i18n.for_reply(job)`` answers in them);
+    None for a scheduled job, and for a job handed over before they were carried."""
+    guild_locale: str | None = None
 
     @classmethod
     def for_interaction(cls, kind: str, interaction: Interaction, payload: dict[str, Any]) -> Job:
@@ -73,6 +81,8 @@ class Job:
             permissions=interaction.permissions,
             payload=payload,
             created_at=snowflake_time(interaction.id) or time.time(),
+            locale=interaction.locale,
+            guild_locale=interaction.guild_locale,
         )
 
     @classmethod

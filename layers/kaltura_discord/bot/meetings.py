@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from kaltura_discord.bot import attendance
+from kaltura_discord.bot.ended import after_end
 from kaltura_discord.bot.jobs import Job, defer
 from kaltura_discord.config import get_config, render_for
 from kaltura_discord.config.model import GuildConfig
@@ -92,6 +94,7 @@ def limits_for(config: GuildConfig) -> Limits:
         max_starts_per_member_per_hour=meetings.max_starts_per_member_per_hour,
         share_cooldown_seconds=meetings.share_cooldown_seconds,
         exempt_moderators=meetings.exempt_moderators,
+        max_scheduled=meetings.max_scheduled,
     )
 
 
@@ -125,6 +128,10 @@ def _iso(epoch: int) -> str:
 
 
 def meeting_message(meeting: Meeting) -> dict[str, Any]:
+    if meeting.status in ("scheduled", "cancelled"):
+        from kaltura_discord.bot.schedule import scheduled_message
+
+        return scheduled_message(meeting)
     components = []
     if meeting.is_active:
         components.append(
@@ -134,13 +141,29 @@ def meeting_message(meeting: Meeting) -> dict[str, Any]:
                 responses.button("End", custom_id=f"{END}:{meeting.meeting_id}", style=ButtonStyle.DANGER),
             )
         )
+    elif meeting.status == "ended":
+        components.append(attendance.attendance_row(meeting))
     content = None if meeting.is_active else f"This meeting has ended ({escape_markdown(meeting.title)})."
     return responses.message_body(content, embeds=[meeting_embed(meeting)], components=components)
 
 
-def list_page(page: LivePage, number: int) -> dict[str, Any]:
-    """One page of live meetings. The page buttons carry cursors into the live index (``meetings-page:<number>:
-    <older|newer>:<cursor>``), so each press is one Query of a page, whatever the server's history."""
+def upcoming_field(upcoming: list[Meeting]) -> dict[str, Any]:
+    """The next scheduled meetings, each with its time (in each reader's zone) and short id."""
+    lines = [
+        f"**{escape_markdown(m.title)}** \u00b7 {TYPE_LABELS.get(m.type, m.type)} \u00b7 host <@{m.host_id}> "
+        f"\u00b7 starts <t:{m.scheduled_start}:F> (<t:{m.scheduled_start}:R>) \u00b7 `{m.short_id}`"
+        for m in upcoming
+    ]
+    return {"name": f"Scheduled ({len(upcoming)} next)", "value": responses.truncate("\n".join(lines), 1024)}
+
+
+def list_page(page: LivePage, number: int, upcoming: list[Meeting] | None = None) -> dict[str, Any]:
+    """One page of live meetings (and, on the first, the next scheduled ones). The page buttons carry cursors into
+    the live index (``meetings-page:<number>:<older|newer>:<cursor>``), so each press is one Query of a page,
+    whatever the server's history."""
+    if not page.meetings and upcoming:
+        only_upcoming = {"title": "Live meetings (0)", "fields": [upcoming_field(upcoming)], "color": COLOR_ACTIVE}
+        return responses.message_body("No meetings are running in this server right now.", embeds=[only_upcoming])
     if not page.meetings:
         return responses.message_body("No meetings are running in this server. Start one with `/kaltura-start`.")
     pages = max(1, -(-page.total // PAGE_SIZE))
@@ -165,12 +188,14 @@ def list_page(page: LivePage, number: int) -> dict[str, Any]:
         following = responses.button("Next", custom_id=older, style=ButtonStyle.SECONDARY)
         previous["disabled"], following["disabled"] = page.newer is None, page.older is None
         components.append(responses.action_row(previous, following))
-    embed = {
+    embed: dict[str, Any] = {
         "title": f"Live meetings ({page.total})",
         "description": "\n".join(lines),
         "footer": {"text": f"Page {number} of {pages}"},
         "color": COLOR_ACTIVE,
     }
+    if upcoming:
+        embed["fields"] = [upcoming_field(upcoming)]
     return responses.message_body(embeds=[embed], components=components)
 
 
@@ -244,12 +269,17 @@ def meeting_autocomplete(interaction: Interaction) -> InteractionResponse:
     guild_id = _guild(interaction)
     typed = interaction.option_str("meeting")
     found = service().search_active(guild_id, typed)
-    return responses.autocomplete((f"{m.title} ({m.short_id})", m.meeting_id) for m in found)
+    choices = [(f"{m.title} ({m.short_id})", m.meeting_id) for m in found]
+    if len(choices) < 25:
+        for m in service().search_upcoming(guild_id, typed, 25 - len(choices)):
+            when = _iso(m.scheduled_start or 0)[:16].replace("T", " ")
+            choices.append((f"{m.title} ({m.short_id}, scheduled {when} UTC)", m.meeting_id))
+    return responses.autocomplete(choices)
 
 
 def kaltura_list(interaction: Interaction) -> InteractionResponse:
     guild_id = _guild(interaction)
-    body = list_page(service().live_page(guild_id, PAGE_SIZE), 1)
+    body = list_page(service().live_page(guild_id, PAGE_SIZE), 1, service().upcoming(guild_id, PAGE_SIZE))
     return responses.InteractionResponse(responses.CallbackType.CHANNEL_MESSAGE, {**body, "flags": responses.EPHEMERAL})
 
 
@@ -384,9 +414,15 @@ def announce_ended(
             log.warning(
                 "could not update the meeting's message", extra={"meeting_id": meeting.meeting_id, "error": str(exc)}
             )
+    if meeting.event_id:
+        from kaltura_discord.bot.schedule import EVENT_COMPLETED, set_event_status
+
+        set_event_status(meeting, EVENT_COMPLETED, discord, deadline)
     values = {**share_values(meeting, ended_by), "ended_by": ended_by}
     duration = max(0, int((meeting.ended_at or meeting.created_at) - meeting.created_at))
     values["duration"] = f"{duration // 60} min"
+    if config.notifications.channel_for("meeting_ended") is not None:
+        values["attendees"] = attendance.attendees_value(meeting)
     notify(config, meeting.guild_id, "meeting_ended", values, discord, effect_id=meeting.meeting_id, deadline=deadline)
 
 
@@ -421,7 +457,7 @@ def run_start(job: Job, discord: DiscordRest) -> None:
     except DiscordError as exc:
         _unconfirmed_start(config, meeting, job, discord, exc)
         return
-    _remember_message(meeting, str(message.get("channel_id") or job.channel_id or ""), message.get("id"))
+    _remember_message(meeting, str(job.channel_id or message.get("channel_id") or ""), message.get("id"))
     announce_started(config, meeting, job.display_name, discord, deadline=job.deadline)
 
 
@@ -472,13 +508,30 @@ def run_end(job: Job, discord: DiscordRest) -> dict[str, Any] | None:
             discord.followup(job.token, responses.message_body(str(exc), ephemeral=True), deadline=job.deadline)
             return None
         return responses.message_body(str(exc))
+    if meeting.status == "cancelled":
+        return _cancelled(job, discord, meeting, via == "button")
     if via == "button":
         discord.edit_original(job.token, meeting_message(meeting), deadline=job.deadline)
     announce_ended(config, meeting, job.display_name, discord, update_message=via != "button", deadline=job.deadline)
-    text = f"Ended **{escape_markdown(meeting.title)}**."
+    after_end(config, meeting)
+    text = f"Ended **{escape_markdown(meeting.title)}**." + attendance.ended_sentence(meeting)
     if meeting.cleanup_pending:
         return _finish_cleanup(job, discord, meeting, text, via == "button")
     return None if via == "button" else responses.message_body(text)
+
+
+def _cancelled(job: Job, discord: DiscordRest, meeting: Meeting, button: bool) -> dict[str, Any] | None:
+    """A scheduled meeting ended before it started: cancelled, its event and timers too; Kaltura never had it."""
+    from kaltura_discord.bot.schedule import after_cancel
+
+    after_cancel(meeting, discord, job.deadline)
+    if button:
+        discord.edit_original(job.token, meeting_message(meeting), deadline=job.deadline)
+        return None
+    return responses.message_body(
+        f"Cancelled **{escape_markdown(meeting.title)}** (it was to start <t:{meeting.scheduled_start}:F>). "
+        "Its Discord event is cancelled too; nothing had been created on Kaltura."
+    )
 
 
 def _finish_cleanup(job: Job, discord: DiscordRest, meeting: Meeting, text: str, button: bool) -> dict[str, Any] | None:

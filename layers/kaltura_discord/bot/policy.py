@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from kaltura_discord.discord.interaction import Interaction, InteractionType
 from kaltura_discord.discord.router import UserFacingError
+from kaltura_discord.i18n import lazy_gettext
 
 # Buttons act on behalf of a command: the command's switch governs them too.
 COMPONENT_COMMANDS = {
@@ -13,6 +14,7 @@ COMPONENT_COMMANDS = {
     "meeting-share": "kaltura-join",
     "meeting-end": "kaltura-end",
     "meetings-page": "kaltura-list",
+    "meeting-attendance": "kaltura-list",
 }
 
 
@@ -43,7 +45,14 @@ def check_policy(interaction: Interaction) -> None:
         raise UserFacingError(SETTINGS_UNREADABLE) from None
     if not policy.enabled:
         raise UserFacingError(
-            f"`/{name}` is disabled on this server. A server admin can turn it on with `/kaltura-config`."
+            lazy_gettext(
+                "`/{command}` is disabled on this server. A server admin can turn it on with `/kaltura-config`.",
+                command=name,
+            )
         )
     if not policy.allows(interaction.role_ids):
-        raise UserFacingError(f"`/{name}` is limited to certain roles on this server, and you have none of them.")
+        raise UserFacingError(
+            lazy_gettext(
+                "`/{command}` is limited to certain roles on this server, and you have none of them.", command=name
+            )
+        )

@@ -29,10 +29,12 @@ def build_router() -> Router:
     router.command("kaltura-join", f"{meetings}:kaltura_join")
     router.command("kaltura-list", f"{meetings}:kaltura_list")
     router.command("kaltura-end", f"{meetings}:kaltura_end")
+    router.command("kaltura-schedule", "kaltura_discord.bot.schedule:kaltura_schedule")
     router.autocomplete("kaltura-join", "meeting", f"{meetings}:meeting_autocomplete")
     router.autocomplete("kaltura-end", "meeting", f"{meetings}:meeting_autocomplete")
     router.component("meeting-join", f"{meetings}:join_button")
     router.component("meeting-share", f"{meetings}:share_button")
     router.component("meeting-end", f"{meetings}:end_button")
     router.component("meetings-page", f"{meetings}:page_button")
+    router.component("meeting-attendance", "kaltura_discord.bot.attendance:attendance_button")
     return router

@@ -19,12 +19,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from kaltura_discord import settings
+from kaltura_discord import i18n, settings
 from kaltura_discord.config import GuildConfig, get_config
 from kaltura_discord.discord import responses
 from kaltura_discord.discord.interaction import MANAGE_GUILD, Interaction
 from kaltura_discord.discord.responses import InteractionResponse
 from kaltura_discord.discord.router import UserFacingError
+from kaltura_discord.i18n import Message, Translator, lazy_gettext, lazy_name, lazy_ngettext
 from kaltura_discord.logs import get_logger
 
 if TYPE_CHECKING:
@@ -40,6 +41,7 @@ DEFAULT_LIFETIME_HOURS = 24
 MAX_LIFETIME_HOURS = 720
 MAX_TOKEN_ROLES = 100
 LIST_BUDGET = 1900
+_LIFETIME = lazy_name("lifetime_hours")
 
 
 def _relevant_roles(config: GuildConfig, role_ids: frozenset[str]) -> list[str]:
@@ -51,54 +53,78 @@ def _relevant_roles(config: GuildConfig, role_ids: frozenset[str]) -> list[str]:
     return sorted(role_ids & referenced)[:MAX_TOKEN_ROLES]
 
 
-def _manager_guild(interaction: Interaction, doing: str) -> str:
+def _manager_guild(interaction: Interaction, refusal: Message) -> str:
     guild_id = interaction.guild_id
     if guild_id is None:
-        raise UserFacingError("API tokens belong to a server: use this command in a server channel.")
+        raise UserFacingError(lazy_gettext("API tokens belong to a server: use this command in a server channel."))
     if not interaction.has_permission(MANAGE_GUILD):
-        raise UserFacingError(f"Only members with the Manage Server permission can {doing} API tokens.")
+        raise UserFacingError(refusal)
     return guild_id
 
 
-def _lifetime_hours(interaction: Interaction, ceiling: int, why: str) -> int:
+def _lifetime_hours(interaction: Interaction, ceiling: int, refusal: Message) -> int:
     """The lifetime asked for, within what Discord allows (1-720) and what these scopes allow here."""
     raw = interaction.option("lifetime_hours")
     if raw is None:
         return min(DEFAULT_LIFETIME_HOURS, ceiling)
     if isinstance(raw, bool) or not isinstance(raw, int) or not 1 <= raw <= MAX_LIFETIME_HOURS:
-        raise UserFacingError(f"`lifetime_hours` must be a whole number from 1 to {MAX_LIFETIME_HOURS}.")
+        raise UserFacingError(
+            lazy_gettext("`{option}` must be a whole number from 1 to {max}.", option=_LIFETIME, max=MAX_LIFETIME_HOURS)
+        )
     if raw > ceiling:
-        raise UserFacingError(f"{why} live at most {ceiling} hours: pick a `lifetime_hours` of {ceiling} or less.")
+        raise UserFacingError(refusal)
     return raw
 
 
-def _ceiling(config: GuildConfig, scopes: tuple[str, ...]) -> tuple[int, str]:
+def _ceiling(config: GuildConfig, scopes: tuple[str, ...]) -> tuple[int, Message]:
+    """The longest lifetime these scopes may have here, and what to say when more is asked for."""
     from kaltura_discord.auth.tokens import HOUR, max_lifetime_seconds
 
     hours = max_lifetime_seconds(scopes) // HOUR
     if "config:write" not in scopes:
-        return hours, "Tokens"
+        return hours, lazy_ngettext(
+            "Tokens live at most {n} hour: pick a `{option}` of {n} or less.",
+            "Tokens live at most {n} hours: pick a `{option}` of {n} or less.",
+            hours,
+            option=_LIFETIME,
+        )
     server = config.commands.kaltura_token.config_write_max_hours
     if server < hours:
-        return server, "On this server (`commands.kaltura-token.config_write_max_hours`), tokens that change settings"
-    return hours, "Tokens that can change settings"
+        return server, lazy_ngettext(
+            "On this server (`commands.kaltura-token.config_write_max_hours`), tokens that change settings live at "
+            "most {n} hour: pick a `{option}` of {n} or less.",
+            "On this server (`commands.kaltura-token.config_write_max_hours`), tokens that change settings live at "
+            "most {n} hours: pick a `{option}` of {n} or less.",
+            server,
+            option=_LIFETIME,
+        )
+    return hours, lazy_ngettext(
+        "Tokens that can change settings live at most {n} hour: pick a `{option}` of {n} or less.",
+        "Tokens that can change settings live at most {n} hours: pick a `{option}` of {n} or less.",
+        hours,
+        option=_LIFETIME,
+    )
 
 
 def create(interaction: Interaction) -> InteractionResponse:
     from kaltura_discord.auth.records import get_registry
     from kaltura_discord.auth.tokens import HOUR, parse_scopes
 
-    guild_id = _manager_guild(interaction, "create")
+    guild_id = _manager_guild(
+        interaction, lazy_gettext("Only members with the Manage Server permission can create API tokens.")
+    )
     scope_text = interaction.option_str("scopes") or DEFAULT_SCOPES
     if scope_text not in SCOPE_CHOICES:
-        raise UserFacingError("Pick the token's scopes from the list.")
+        raise UserFacingError(lazy_gettext("Pick the token's scopes from the list."))
     scopes = parse_scopes(scope_text)
     config = get_config(guild_id)
     hours = _lifetime_hours(interaction, *_ceiling(config, scopes))
     from kaltura_discord.storage.jobs import get_ledger
 
     if not get_ledger().once(interaction.id, "kaltura-token"):
-        raise UserFacingError("That request was already handled: a replayed request mints no second token.")
+        raise UserFacingError(
+            lazy_gettext("That request was already handled: a replayed request mints no second token.")
+        )
     try:
         issued = get_registry().issue(
             guild_id=guild_id,
@@ -111,8 +137,10 @@ def create(interaction: Interaction) -> InteractionResponse:
     except settings.ConfigurationError as exc:
         log.error("cannot mint API tokens", extra={"interaction_id": interaction.id, "error": str(exc)})
         raise UserFacingError(
-            "API tokens are not set up on this deployment yet (its signing keys are missing). "
-            "Ask whoever runs the bot to set JWT_SIGNING_KEYS."
+            lazy_gettext(
+                "API tokens are not set up on this deployment yet (its signing keys are missing). "
+                "Ask whoever runs the bot to set JWT_SIGNING_KEYS."
+            )
         ) from None
     log.info(
         "API token minted",
@@ -120,86 +148,123 @@ def create(interaction: Interaction) -> InteractionResponse:
     )
     from kaltura_discord.auth.tokens import short_id
 
+    t = i18n.for_reply(interaction)
     shown = ", ".join(f"`{scope}`" for scope in scope_text.split())
     base = interaction.public_base_url
-    where = f"`{base}/v1`" if base else "the stack output `ApiBaseUrl`"
-    text = (
-        f"Your REST API token `{short_id(issued.token_id)}` for this server ({shown}), valid until "
-        f"<t:{issued.expires_at}:f> (<t:{issued.expires_at}:R>). Only you can see this message. Keep the token "
-        f"secret: whoever holds it acts as you. Send it as `Authorization: Bearer <token>` to {where}; revoke it "
-        f"with `/kaltura-token revoke`."
+    where = f"`{base}/v1`" if base else t.gettext("the stack output `ApiBaseUrl`")
+    text = t.gettext(
+        "Your REST API token `{id}` for this server ({scopes}), valid until <t:{expires}:f> (<t:{expires}:R>). "
+        "Only you can see this message. Keep the token secret: whoever holds it acts as you. Send it as "
+        "`Authorization: Bearer <token>` to {where}; revoke it with `/kaltura-token revoke`.",
+        id=short_id(issued.token_id),
+        scopes=shown,
+        expires=str(issued.expires_at),
+        where=where,
     )
     token_block = f"```\n{issued.token}\n```"
     if len(text) + len(token_block) + 1 <= responses.MAX_CONTENT_LENGTH:
         return responses.ephemeral(f"{text}\n{token_block}")
-    return responses.message(text, embeds=[{"title": "API token", "description": token_block}], ephemeral=True)
+    embed = {"title": t.gettext("API token"), "description": token_block}
+    return responses.message(text, embeds=[embed], ephemeral=True)
 
 
-def _line(record: TokenRecord) -> str:
-    scopes = ", ".join(record.scopes)
-    return f"`{record.short_id}` · {scopes} · minted by <@{record.user_id}> · expires <t:{record.expires_at}:R>"
+def _line(t: Translator, record: TokenRecord) -> str:
+    return t.gettext(
+        "`{id}` · {scopes} · minted by <@{user}> · expires <t:{expires}:R>",
+        id=record.short_id,
+        scopes=", ".join(record.scopes),
+        user=record.user_id,
+        expires=str(record.expires_at),
+    )
 
 
 def list_tokens(interaction: Interaction) -> InteractionResponse:
     from kaltura_discord.auth.records import get_registry
 
-    guild_id = _manager_guild(interaction, "list")
+    guild_id = _manager_guild(
+        interaction, lazy_gettext("Only members with the Manage Server permission can list API tokens.")
+    )
+    t = i18n.for_reply(interaction)
     live = get_registry().live(guild_id)
     if not live:
-        return responses.ephemeral("This server has no live API tokens. Mint one with `/kaltura-token create`.")
-    lines = [f"**Live API tokens on this server ({len(live)})**, soonest to expire first:"]
+        return responses.ephemeral(
+            t.gettext("This server has no live API tokens. Mint one with `/kaltura-token create`.")
+        )
+    lines = [t.gettext("**Live API tokens on this server ({n})**, soonest to expire first:", n=len(live))]
     used = len(lines[0])
     for shown, record in enumerate(live):
-        line = _line(record)
+        line = _line(t, record)
         if used + len(line) + 1 > LIST_BUDGET:
-            lines.append(f"… and {len(live) - shown} more.")
+            lines.append(t.ngettext("… and {n} more.", "… and {n} more.", len(live) - shown))
             break
         lines.append(line)
         used += len(line) + 1
-    lines.append("Revoke one with `/kaltura-token revoke`.")
+    lines.append(t.gettext("Revoke one with `/kaltura-token revoke`."))
     return responses.ephemeral("\n".join(lines))
 
 
 def _shown(which: str) -> str:
     """Echo what was typed only when it is plainly an id, so no markdown or mention rides along."""
-    return f"`{which}`" if which.isascii() and which.isalnum() and len(which) <= 64 else "that id"
+    return f"`{which}`" if which.isascii() and which.isalnum() and len(which) <= 64 else lazy_gettext("that id")
 
 
 def revoke(interaction: Interaction) -> InteractionResponse:
     from kaltura_discord.auth.records import ALL, AmbiguousToken, get_registry
     from kaltura_discord.storage.jobs import get_ledger
 
-    guild_id = _manager_guild(interaction, "revoke")
+    guild_id = _manager_guild(
+        interaction, lazy_gettext("Only members with the Manage Server permission can revoke API tokens.")
+    )
     which = interaction.option_str("token").strip().lower()
     if not which:
-        raise UserFacingError("Pick a token from the list, or type `all`.")
+        raise UserFacingError(lazy_gettext("Pick a token from the list, or type `all`."))
     if not get_ledger().once(interaction.id, "kaltura-token-revoke"):
-        raise UserFacingError("That request was already handled; nothing was revoked again.")
+        raise UserFacingError(lazy_gettext("That request was already handled; nothing was revoked again."))
     try:
         done = get_registry().revoke(guild_id, which, by=interaction.user_id)
-    except AmbiguousToken as exc:
-        raise UserFacingError(str(exc)) from None
+    except AmbiguousToken:
+        raise UserFacingError(
+            lazy_gettext(
+                "More than one live token starts with {id}: give more of its id (from the list).", id=_shown(which)
+            )
+        ) from None
     log.info(
         "API tokens revoked",
         extra={"guild_id": guild_id, "user_id": interaction.user_id, "jti": [r.token_id for r in done]},
     )
+    t = i18n.for_reply(interaction)
     if not done:
         if which == ALL:
-            return responses.ephemeral("This server has no live API tokens; nothing was revoked.")
+            return responses.ephemeral(t.gettext("This server has no live API tokens; nothing was revoked."))
         raise UserFacingError(
-            f"No live token of this server has the id {_shown(which)}. `/kaltura-token list` shows them."
+            lazy_gettext(
+                "No live token of this server has the id {id}. `/kaltura-token list` shows them.", id=_shown(which)
+            )
         )
-    refused = f"The REST API refuses {'it' if len(done) == 1 else 'them'} within a minute."
     if which == ALL:
-        return responses.ephemeral(f"Revoked all {len(done)} live API token(s) of this server. {refused}")
-    return responses.ephemeral(f"Revoked {_line(done[0])}. {refused}")
+        return responses.ephemeral(
+            t.ngettext(
+                "Revoked the one live API token of this server. The REST API refuses it within a minute.",
+                "Revoked all {n} live API tokens of this server. The REST API refuses them within a minute.",
+                len(done),
+            )
+        )
+    return responses.ephemeral(
+        t.gettext("Revoked {token}. The REST API refuses it within a minute.", token=_line(t, done[0]))
+    )
 
 
-def _choice_name(record: TokenRecord) -> str:
+def _choice_name(t: Translator, record: TokenRecord) -> str:
     import datetime as dt
 
     expires = dt.datetime.fromtimestamp(record.expires_at, tz=dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    return f"{record.short_id} · {' '.join(record.scopes)} · {record.user_name} · until {expires}"
+    return t.gettext(
+        "{id} · {scopes} · {user} · until {expires}",
+        id=record.short_id,
+        scopes=" ".join(record.scopes),
+        user=record.user_name,
+        expires=expires,
+    )
 
 
 def token_autocomplete(interaction: Interaction) -> InteractionResponse:
@@ -209,10 +274,12 @@ def token_autocomplete(interaction: Interaction) -> InteractionResponse:
     guild_id = interaction.guild_id
     if guild_id is None or not interaction.has_permission(MANAGE_GUILD):
         return responses.autocomplete(())
+    t = i18n.for_reply(interaction)
     typed = interaction.option_str("token").strip().lower()
     live = get_registry().live(guild_id)
     matching = [r for r in live if r.short_id.startswith(typed) or typed in r.user_name.lower()]
-    choices: list[tuple[str, str | int]] = [(_choice_name(r), r.short_id) for r in matching]
+    choices: list[tuple[str, str | int]] = [(_choice_name(t, r), r.short_id) for r in matching]
     if live and ALL.startswith(typed):
-        choices.insert(0, (f"All {len(live)} live tokens of this server", ALL))
+        everything = t.ngettext("The live token of this server", "All {n} live tokens of this server", len(live))
+        choices.insert(0, (everything, ALL))
     return responses.autocomplete(choices)

@@ -14,10 +14,12 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from kaltura_discord import i18n
 from kaltura_discord.bot.jobs import JOB_HANDLERS, Job
 from kaltura_discord.discord import responses
 from kaltura_discord.discord.rest import DiscordError, DiscordRest, get_rest
 from kaltura_discord.discord.router import UserFacingError
+from kaltura_discord.i18n import Message, lazy_gettext
 from kaltura_discord.logs import get_logger
 from kaltura_discord.storage.jobs import JobLedger
 
@@ -28,17 +30,21 @@ STORAGE_BACKOFF_SECONDS = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0)
 """Waits between attempts at the job ledger (about 30 s in all), always within the token's life."""
 
 
-def generic_failure(interaction_id: str) -> str:
-    return (
+def generic_failure(interaction_id: str) -> Message:
+    """English as a ``str``; the worker tells the member in their language (``i18n.for_reply(job).render``)."""
+    return lazy_gettext(
         "Something went wrong on our side while doing that. Please try again; if it keeps happening, "
-        f"tell a server admin (reference `{interaction_id}`)."
+        "tell a server admin (reference `{reference}`).",
+        reference=interaction_id,
     )
 
 
-STORAGE_DOWN = (
-    "The bot's storage did not answer, so this was not done. Please try again in a minute; if it keeps happening, "
-    "tell a server admin (reference `{reference}`)."
-)
+def storage_down(interaction_id: str) -> Message:
+    return lazy_gettext(
+        "The bot's storage did not answer, so this was not done. Please try again in a minute; if it keeps "
+        "happening, tell a server admin (reference `{reference}`).",
+        reference=interaction_id,
+    )
 
 
 class Worker:
@@ -102,7 +108,8 @@ class Worker:
             )
         except Exception as exc:
             log.error("could not claim the job", extra={**context, "error_type": type(exc).__name__})
-            self._tell(job, responses.message_body(STORAGE_DOWN.format(reference=job.interaction_id)), context)
+            text = i18n.for_reply(job).render(storage_down(job.interaction_id))
+            self._tell(job, responses.message_body(text), context)
             return {"status": "failed_claim"}
         if not claimed:
             log.info("duplicate job ignored", extra=context)
@@ -121,14 +128,14 @@ class Worker:
         try:
             return "succeeded", self._function(job.kind)(job, self.rest)
         except UserFacingError as exc:
-            return "refused", responses.message_body(str(exc))
+            return "refused", responses.message_body(i18n.for_reply(job).render(exc.text))
         except DiscordError as exc:
             # The job already spoke to Discord (or tried to): another edit could overwrite what it showed.
             log.error("job could not reach Discord", extra={**context, "discord_status": exc.status, "error": str(exc)})
             return "failed_unreported", None
         except Exception:
             log.exception("job failed", extra=context)
-            return "failed", responses.message_body(generic_failure(job.interaction_id))
+            return "failed", responses.message_body(i18n.for_reply(job).render(generic_failure(job.interaction_id)))
 
     def _tell(self, job: Job, body: dict[str, Any], context: dict[str, Any]) -> bool:
         if not job.token:  # a scheduled job: no interaction to answer; its function told whom it had to
@@ -175,6 +182,9 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     with logs.request_context(request_id=logs.lambda_request_id(context), interaction_id=interaction_id):
         log.debug("job received", extra={"job_kind": kind})
         if _worker is None:
+            from kaltura_discord.scheduler import note_invoked_function_arn
+
+            note_invoked_function_arn(getattr(context, "invoked_function_arn", None))
             _worker = Worker()
         result = _worker.run(event)
         status = str(result.get("status"))

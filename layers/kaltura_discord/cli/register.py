@@ -2,7 +2,7 @@
 
     kaltura-discord register --scope global             # every server that installs the app
     kaltura-discord register --guild-id 123456789012345 # one server, visible at once (for testing)
-    kaltura-discord register --scope global --dry-run   # print the difference, change nothing
+    kaltura-discord register --scope global --dry-run   # print the difference and the body, change nothing
 
 (``python scripts/register_commands.py`` is the same command, for a checkout without the console script.)
 
@@ -10,8 +10,10 @@ Settings: DISCORD_APPLICATION_ID and DISCORD_BOT_TOKEN (the environment, or the 
 DISCORD_API_BASE_URL (defaults to Discord's v10 API). The token is never printed.
 
 It validates the definitions against Discord's limits, reads what is registered (GET), compares after
-normalising Discord's defaults, and, when they differ, sends one bulk overwrite (PUT). A 429 is retried after the
-wait Discord asks for (bounded by --max-attempts and --max-wait).
+normalising Discord's defaults, and, when they differ, sends one bulk overwrite (PUT). Localizations (the names and
+descriptions in other languages, from the message catalogs) are compared and sent too; a dry run prints the whole
+body it would PUT, localizations included. A 429 is retried after the wait Discord asks for (bounded by
+--max-attempts and --max-wait).
 
 Exit codes:
     0  nothing to change, the change was applied, or a dry run finished
@@ -191,7 +193,9 @@ def _parse_args(argv: Sequence[str] | None, prog: str | None = None) -> argparse
     )
     parser.add_argument("--scope", choices=("global", "guild"), help="global commands, or guild ones (--guild-id)")
     parser.add_argument("--guild-id", help="register in this server only (implies --scope guild)")
-    parser.add_argument("--dry-run", action="store_true", help="print what would change; send nothing")
+    parser.add_argument(
+        "--dry-run", action="store_true", help="print what would change and the body it would send; send nothing"
+    )
     parser.add_argument("--max-attempts", type=int, default=5, help="attempts per request on 429/5xx (default 5)")
     parser.add_argument("--max-wait", type=float, default=60.0, help="longest single wait in seconds (default 60)")
     args = parser.parse_args(argv)
@@ -264,6 +268,8 @@ def register(
             out.info(line)
         summary = f"{len(changes.added)} added, {len(changes.changed)} changed, {len(changes.removed)} removed"
         if dry_run:
+            out.info("The body of the bulk overwrite (PUT), localizations included:")
+            out.info(json.dumps(desired, indent=2, ensure_ascii=False))
             out.info(f"Dry run: would send one bulk overwrite ({summary}). Nothing was sent.")
             return EXIT_OK
         stored = registrar.request("PUT", body=desired)

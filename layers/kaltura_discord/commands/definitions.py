@@ -5,13 +5,25 @@ Stdlib only, so importing it costs nothing on the interaction path.
 
 Versions follow semantic versioning per command (see ``docs/versioning.md``): removing or renaming a command or
 an option, making an option required, removing a choice or changing an option's type needs a major bump; adding
-an optional option or a choice is a minor bump; a description change is a patch.
+an optional option or a choice is a minor bump; a description change is a patch, and so is a change of wording in
+a translation (the names and descriptions Discord shows in other languages).
+
+Names, descriptions and choice names are written here in English; their translations are in the message catalogs
+(:mod:`kaltura_discord.i18n`, message contexts ``name``, ``description`` and ``choice``) and go to Discord as
+``name_localizations`` and ``description_localizations``. A name whose translation is the English name itself
+stays English in that language.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
+
+from kaltura_discord import i18n
+from kaltura_discord.i18n import lazy_gettext
+
+if TYPE_CHECKING:
+    from kaltura_discord.i18n import Translator
 
 # Application command option types (docs/application-commands.mdx, "Application Command Option Type").
 SUB_COMMAND: Final = 1
@@ -56,7 +68,8 @@ class Choice:
     value: str | int
 
     def to_discord(self) -> dict[str, Any]:
-        return {"name": self.name, "value": self.value}
+        payload: dict[str, Any] = {"name": self.name, "value": self.value}
+        return _localized(payload, name=(self.name, i18n.CHOICE))
 
 
 @dataclass(frozen=True)
@@ -76,6 +89,7 @@ class Option:
 
     def to_discord(self) -> dict[str, Any]:
         payload: dict[str, Any] = {"type": self.type, "name": self.name, "description": self.description}
+        _localized(payload, name=(self.name, i18n.NAME), description=self.description)
         if self.required:
             payload["required"] = True
         if self.choices:
@@ -125,12 +139,26 @@ class CommandDefinition:
             "type": CHAT_INPUT,
             "name": self.name,
             "description": self.description,
+        }
+        _localized(payload, name=(self.name, i18n.NAME), description=self.description)
+        payload |= {
             "options": [option.to_discord() for option in self.options],
             "default_member_permissions": None if permissions is None else int(permissions),
             "contexts": list(self.contexts),
             "integration_types": list(self.integration_types),
         }
         return payload
+
+
+def _localized(payload: dict[str, Any], *, name: tuple[str, str], description: str | None = None) -> dict[str, Any]:
+    """Add ``name_localizations`` (and ``description_localizations``) from the catalogs, where there are any."""
+    names = i18n.localizations(*name)
+    if names:
+        payload["name_localizations"] = names
+    descriptions = i18n.localizations(description, i18n.DESCRIPTION) if description is not None else {}
+    if descriptions:
+        payload["description_localizations"] = descriptions
+    return payload
 
 
 def _string(name: str, description: str, **kwargs: Any) -> Option:
@@ -147,18 +175,18 @@ COMMANDS: tuple[CommandDefinition, ...] = (
     CommandDefinition(
         name="kaltura-help",
         description="What this bot can do",
-        version="1.0.0",
+        version="1.0.1",
     ),
     CommandDefinition(
         name="kaltura-status",
         description="Check the bot's health: Kaltura and storage reachability",
-        version="1.0.0",
+        version="1.0.1",
         default_member_permissions=MANAGE_GUILD,
     ),
     CommandDefinition(
         name="kaltura-start",
         description="Start a Kaltura meeting, webinar or classroom",
-        version="1.0.0",
+        version="1.0.1",
         options=(
             _string("type", "What kind of session to start", required=True, choices=_MEETING_TYPES),
             _string("title", "The session's title", required=True, min_length=3, max_length=100),
@@ -166,20 +194,43 @@ COMMANDS: tuple[CommandDefinition, ...] = (
         ),
     ),
     CommandDefinition(
+        name="kaltura-schedule",
+        description="Schedule a Kaltura meeting as a Discord event, with a reminder before it starts",
+        version="1.0.0",
+        options=(
+            _string("type", "What kind of session to schedule", required=True, choices=_MEETING_TYPES),
+            _string("title", "The session's title", required=True, min_length=3, max_length=100),
+            _string(
+                "start",
+                "When: in 30m, in 2h, or a time with its offset such as 2026-12-24T18:00+01:00",
+                required=True,
+                max_length=60,
+            ),
+            Option(
+                name="duration",
+                description="How long it lasts, in minutes (5-1440; default 60)",
+                type=INTEGER,
+                min_value=5,
+                max_value=1440,
+            ),
+            _string("description", "What the session is about", max_length=500),
+        ),
+    ),
+    CommandDefinition(
         name="kaltura-join",
         description="Get your personal link to join a meeting",
-        version="1.0.0",
+        version="1.0.1",
         options=(_string("meeting", "The meeting to join", required=True, autocomplete=True),),
     ),
     CommandDefinition(
         name="kaltura-list",
         description="List this server's active meetings",
-        version="1.0.0",
+        version="1.0.1",
     ),
     CommandDefinition(
         name="kaltura-end",
         description="End a meeting you started",
-        version="1.0.0",
+        version="1.0.1",
         options=(_string("meeting", "The meeting to end", required=True, autocomplete=True),),
     ),
     CommandDefinition(
@@ -282,10 +333,12 @@ COMMANDS: tuple[CommandDefinition, ...] = (
                 ),
             ),
         ),
-        migration="`/kaltura-token` now has subcommands: what it did is `/kaltura-token create` (the same `scopes` "
-        "and `lifetime_hours`); `/kaltura-token list` shows the server's live tokens and `/kaltura-token revoke` "
-        "takes one (or all) back. Tokens that can change settings live at most 24 hours, and tokens minted before "
-        "2.0.0 are not on record, so they no longer work: mint new ones.",
+        migration=lazy_gettext(
+            "`/kaltura-token` now has subcommands: what it did is `/kaltura-token create` (the same `scopes` "
+            "and `lifetime_hours`); `/kaltura-token list` shows the server's live tokens and `/kaltura-token revoke` "
+            "takes one (or all) back. Tokens that can change settings live at most 24 hours, and tokens minted before "
+            "2.0.0 are not on record, so they no longer work: mint new ones."
+        ),
     ),
 )
 
@@ -301,22 +354,33 @@ def has_subcommands(definition: CommandDefinition) -> bool:
     return any(option.type in (SUB_COMMAND, SUB_COMMAND_GROUP) for option in definition.options)
 
 
-def old_shape_notice(definition: CommandDefinition, subcommand: tuple[str, ...]) -> str | None:
+def old_shape_notice(
+    definition: CommandDefinition, subcommand: tuple[str, ...], t: Translator | None = None
+) -> str | None:
     """The line to append to the answer when a command with subcommands is called without one: the shape of an
-    older major version, sent by a Discord client that has not refreshed its commands yet."""
+    older major version, sent by a Discord client that has not refreshed its commands yet. In English unless a
+    translator is given."""
     if definition.migration is None or subcommand or not has_subcommands(definition):
         return None
-    return f"You used the old form of `/{definition.name}` (before {definition.version}). {definition.migration}"
+    t = t or i18n.translator(None)
+    return t.gettext(
+        "You used the old form of `/{command}` (before {version}). {migration}",
+        command=definition.name,
+        version=definition.version,
+        migration=t.render(definition.migration),
+    )
 
 
-def deprecation_notice(definition: CommandDefinition) -> str | None:
-    """The line to append, ephemerally, to a deprecated command's reply; None when it is not deprecated."""
+def deprecation_notice(definition: CommandDefinition, t: Translator | None = None) -> str | None:
+    """The line to append, ephemerally, to a deprecated command's reply; None when it is not deprecated. In English
+    unless a translator is given (the deprecation's own message is translated when it is a lazy text)."""
     deprecation = definition.deprecated
     if deprecation is None:
         return None
-    notice = f"`/{definition.name}` is deprecated and will be removed in a future version."
+    t = t or i18n.translator(None)
+    notice = t.gettext("`/{command}` is deprecated and will be removed in a future version.", command=definition.name)
     if deprecation.message:
-        notice += f" {deprecation.message.strip()}"
+        notice += f" {t.render(deprecation.message).strip()}"
     if deprecation.replacement:
-        notice += f" Use `/{deprecation.replacement}` instead."
+        notice += " " + t.gettext("Use `/{command}` instead.", command=deprecation.replacement)
     return notice

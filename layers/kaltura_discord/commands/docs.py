@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from kaltura_discord import i18n
 from kaltura_discord.commands.definitions import (
     OPTION_TYPE_NAMES,
     SUB_COMMAND,
@@ -70,6 +71,21 @@ def _constraints(option: Option) -> str:
     return "; ".join(parts) or "-"
 
 
+def names_elsewhere(name: str, prefix: str = "") -> str:
+    """The translated names of a command, subcommand or option, grouped by name: ``titel`` (de), ``título``
+    (es-ES, pt-BR); empty when every language keeps the English name."""
+    by_name: dict[str, list[str]] = {}
+    for locale, localized in i18n.localizations(name, i18n.NAME).items():
+        by_name.setdefault(localized, []).append(locale)
+    return ", ".join(f"`{prefix}{localized}` ({', '.join(locales)})" for localized, locales in by_name.items())
+
+
+def _option_names_elsewhere(options: Iterable[Option]) -> list[str]:
+    found = [(option.name, names_elsewhere(option.name)) for option in options]
+    shown = "; ".join(f"`{name}`: {names}" for name, names in found if names)
+    return [f"Option names in other languages: {shown}.", ""] if shown else []
+
+
 def _usage(prefix: str, options: Iterable[Option]) -> str:
     words = [prefix]
     for option in options:
@@ -90,13 +106,16 @@ def _options_table(options: tuple[Option, ...]) -> list[str]:
 def _subcommand_section(prefix: str, option: Option, level: int) -> list[str]:
     anchor = f"{prefix} {option.name}".lstrip("/").replace(" ", "-")
     lines = [f"{'#' * level} `{prefix} {option.name}` {{#{anchor}}}", "", option.description, ""]
+    elsewhere = names_elsewhere(option.name)
+    if elsewhere:
+        lines += [f"In other languages: {elsewhere}.", ""]
     if option.type == SUB_COMMAND_GROUP:
         for child in option.options:
             lines += _subcommand_section(f"{prefix} {option.name}", child, level + 1)
         return lines
     lines += [f"Usage: {_usage(f'{prefix} {option.name}', option.options)}", ""]
     if option.options:
-        lines += [*_options_table(option.options), ""]
+        lines += [*_options_table(option.options), "", *_option_names_elsewhere(option.options)]
     return lines
 
 
@@ -119,8 +138,9 @@ def _command_section(definition: CommandDefinition) -> list[str]:
         ),
         f"- Where: {', '.join(_CONTEXT_NAMES.get(c, str(c)) for c in definition.contexts)}"
         f" ({', '.join(_INTEGRATION_NAMES.get(i, str(i)) for i in definition.integration_types)})",
-        "",
     ]
+    elsewhere = names_elsewhere(definition.name, "/")
+    lines += [f"- In other languages: {elsewhere or 'the English name everywhere'}", ""]
     subcommands = [option for option in definition.options if option.type in (SUB_COMMAND, SUB_COMMAND_GROUP)]
     if subcommands:
         for option in subcommands:
@@ -128,7 +148,7 @@ def _command_section(definition: CommandDefinition) -> list[str]:
     else:
         lines += [f"Usage: {_usage(name, definition.options)}", ""]
         if definition.options:
-            lines += [*_options_table(definition.options), ""]
+            lines += [*_options_table(definition.options), "", *_option_names_elsewhere(definition.options)]
     return lines
 
 
@@ -143,6 +163,11 @@ def render(commands: Iterable[CommandDefinition]) -> str:
         "",
         "Every slash command the bot registers. Commands work in servers only. Each command has its own version;",
         "[Versioning and compatibility](versioning.md) explains what a version bump means.",
+        "",
+        "Discord shows each command's names and descriptions in the member's language where the bot has a",
+        f"translation ({', '.join(i18n.SHIPPED)}; `en-GB` sees English): see [Localization](localization.md).",
+        "Names are translated only where a natural word exists (Japanese keeps every English name). This page and",
+        "the bot's replies use the English names, the ones every interaction carries; `/kaltura-help` shows both.",
         "",
         "| Command | What it does | Who can use it | Version |",
         "|---|---|---|---|",

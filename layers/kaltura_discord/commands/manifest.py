@@ -8,6 +8,10 @@
   :func:`check_manifest` fails when the definitions changed but the manifest was not regenerated.
 - ``config/commands.released.json`` is the snapshot of the last release (payloads included);
   :func:`compatibility_problems` says which version bump a change needs (see docs/versioning.md).
+
+Localizations (``name_localizations``, ``description_localizations``) are part of the payload: registration sends
+them again when a translation changed, and a change of wording in any language is a patch, like the English
+description. Interactions always carry the default (English) names, so a translated name never breaks a handler.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ _SERVER_FIELDS = frozenset(
 _GLOBAL_ONLY_FIELDS = frozenset({"contexts", "integration_types"})
 _TOP_LEVEL_DEFAULTS: dict[str, Any] = {"type": 1, "nsfw": False}
 _OPTION_DEFAULTS: dict[str, Any] = {"required": False, "autocomplete": False}
+LOCALIZATION_FIELDS = ("name_localizations", "description_localizations")
 
 
 # -- normalising ---------------------------------------------------------------------------------------------------
@@ -315,10 +320,20 @@ def _compare_options(before: list[Any], after: list[Any], path: str) -> list[Cha
     return changes
 
 
+def _compare_localizations(old: Mapping[str, Any], new: Mapping[str, Any], what: str) -> list[Change]:
+    """A translation added, reworded or removed: the words shown in some language changed, nothing else."""
+    return [
+        Change(Bump.PATCH, f"{what} {key.replace('_', ' ')} changed")
+        for key in LOCALIZATION_FIELDS
+        if (old.get(key) or {}) != (new.get(key) or {})
+    ]
+
+
 def _compare_option(old: Mapping[str, Any], new: Mapping[str, Any], where: str) -> list[Change]:
     changes: list[Change] = []
     if old.get("type") != new.get("type"):
         return [Change(Bump.MAJOR, f"option {where} changed type from {old.get('type')} to {new.get('type')}")]
+    changes.extend(_compare_localizations(old, new, f"option {where}"))
     if bool(old.get("required")) != bool(new.get("required")):
         if new.get("required"):
             changes.append(Change(Bump.MAJOR, f"option {where} became required"))
@@ -364,6 +379,11 @@ def _compare_choices(before: list[Any], after: list[Any], where: str) -> list[Ch
         for value in new
         if value in old and old[value].get("name") != new[value].get("name")
     ]
+    changes += [
+        Change(Bump.PATCH, f"option {where} choice {value} name localizations changed")
+        for value in new
+        if value in old and (old[value].get("name_localizations") or {}) != (new[value].get("name_localizations") or {})
+    ]
     if [v for v in old if v in new] != [v for v in new if v in old]:
         changes.append(Change(Bump.PATCH, f"option {where} choices were reordered"))
     return changes
@@ -392,8 +412,10 @@ def classify(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[Change
         changes.append(Change(Bump.MAJOR if after.get("nsfw") else Bump.MINOR, "nsfw changed"))
     if before.get("description") != after.get("description"):
         changes.append(Change(Bump.PATCH, "description changed"))
+    changes.extend(_compare_localizations(before, after, "the command's"))
     changes.extend(_compare_options(list(before.get("options") or []), list(after.get("options") or []), ""))
     known = {"type", "name", "description", "options", "default_member_permissions", "contexts", "integration_types"}
+    known |= set(LOCALIZATION_FIELDS)
     for key in sorted((set(before) | set(after)) - known - {"nsfw"}):
         if before.get(key) != after.get(key):
             changes.append(Change(Bump.MINOR, f"{key} changed"))

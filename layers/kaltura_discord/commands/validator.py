@@ -4,8 +4,12 @@ The limits come from Discord's application-commands documentation: names match
 ``^[-_'\\p{L}\\p{N}\\p{sc=Deva}\\p{sc=Thai}]{1,32}$`` and are lowercase where a lowercase form exists; descriptions
 are 1-100 characters; at most 25 options per level and 25 choices per option; choice names 1-100 characters and
 string values at most 100; required options before optional ones; ``choices`` and ``autocomplete`` never together;
-8000 characters per command for all names, descriptions and values together; at most 100 chat-input commands per
-scope; names unique.
+8000 characters per command for all names, descriptions and values together, where only the longest localization
+of each field (the English default included) counts; at most 100 chat-input commands per scope; names unique.
+
+Localizations (from the message catalogs, :func:`kaltura_discord.i18n.localizations`) follow the rules of the field
+they translate, and a localized option name must differ from every other default option name of the command and
+from every other option name in that locale.
 
 Python's ``re`` has no ``\\p{...}`` classes, so the name rule is implemented per character: ``-``, ``_`` and ``'``;
 any letter (Unicode category ``L*``) or number (``N*``) known to this interpreter's ``unicodedata``; and the code
@@ -21,6 +25,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
+from kaltura_discord import i18n
 from kaltura_discord.commands.definitions import (
     INTEGER,
     NUMBER,
@@ -111,15 +116,66 @@ def name_problem(name: str) -> str | None:
     return None
 
 
+def longest(text: str, context: str) -> int:
+    """The length of the longest of ``text`` and its localizations: what Discord counts toward 8000."""
+    return max([len(text), *map(len, i18n.localizations(text, context).values())])
+
+
 def command_characters(definition: CommandDefinition) -> int:
-    """What counts toward the 8000-character limit: every name, description and choice name and value."""
+    """What counts toward the 8000-character limit: every name, description and choice name and value, each name
+    and description by its longest localization."""
+
+    def named(name: str, description: str) -> int:
+        return longest(name, i18n.NAME) + longest(description, i18n.DESCRIPTION)
 
     def option_characters(option: Option) -> int:
-        total = len(option.name) + len(option.description)
-        total += sum(len(choice.name) + len(str(choice.value)) for choice in option.choices)
+        total = named(option.name, option.description)
+        total += sum(longest(choice.name, i18n.CHOICE) + len(str(choice.value)) for choice in option.choices)
         return total + sum(option_characters(child) for child in option.options)
 
-    return len(definition.name) + len(definition.description) + sum(map(option_characters, definition.options))
+    return named(definition.name, definition.description) + sum(map(option_characters, definition.options))
+
+
+def localization_problems(text: str, context: str) -> Iterator[tuple[str, str]]:
+    """(rule, detail) for each localization of ``text`` that breaks the rules of its field."""
+    for locale, value in i18n.localizations(text, context).items():
+        if locale not in i18n.DISCORD_LOCALES:
+            yield "localization-locale", f"{locale!r} is not a Discord locale"
+        if context == i18n.NAME:
+            reason = name_problem(value)
+            if reason is not None:
+                yield "name-localization", f"{locale}: {reason}"
+        elif context == i18n.DESCRIPTION:
+            if (reason := _description_problem(value)) is not None:
+                yield "description-localization", f"{locale}: {reason}"
+        elif not 1 <= len(value) <= MAX_CHOICE_NAME:
+            yield "choice-name-localization", f"{locale}: choice name must be 1-{MAX_CHOICE_NAME} characters"
+
+
+def _localized_option_names(command: str, options: tuple[Option, ...]) -> Iterator[Problem]:
+    """A localized option name may be neither another option's default name nor another option's localized name
+    in the same locale (application-commands.mdx, "Localization")."""
+    names: dict[str, str] = {}
+    stack = list(options)
+    while stack:
+        option = stack.pop()
+        names.setdefault(option.name, option.name)
+        stack.extend(option.options)
+    by_locale: dict[tuple[str, str], set[str]] = {}
+    for default in sorted(names):
+        for locale, localized in i18n.localizations(default, i18n.NAME).items():
+            if localized in names:
+                yield Problem(
+                    command, "option-name-localization", f"{locale} name {localized!r} of {default!r} is another option"
+                )
+            by_locale.setdefault((locale, localized), set()).add(default)
+    for (locale, localized), defaults in sorted(by_locale.items()):
+        if len(defaults) > 1:
+            yield Problem(
+                command,
+                "option-name-localization",
+                f"{locale} name {localized!r} is used by more than one option: {', '.join(sorted(defaults))}",
+            )
 
 
 def _description_problem(description: str) -> str | None:
@@ -161,6 +217,9 @@ def _check_option(command: str, option: Option, parent: Option | None, at: str) 
         yield problem("name", reason)
     if (reason := _description_problem(option.description)) is not None:
         yield problem("description-length", reason)
+    for text, context in ((option.name, i18n.NAME), (option.description, i18n.DESCRIPTION)):
+        for rule, detail in localization_problems(text, context):
+            yield problem(rule, detail)
     if option.type not in OPTION_TYPE_NAMES:
         yield problem("option-type", f"unknown option type {option.type}")
         return
@@ -196,6 +255,8 @@ def _check_choices(option: Option, problem: _ProblemFactory) -> Iterator[Problem
     for duplicate in sorted({str(value) for value in values if values.count(value) > 1}):
         yield problem("unique-choices", f"choice value {duplicate!r} is used more than once")
     for choice in option.choices:
+        for rule, detail in localization_problems(choice.name, i18n.CHOICE):
+            yield problem(rule, f"choice {choice.name!r}: {detail}")
         if not 1 <= len(choice.name) <= MAX_CHOICE_NAME:
             yield problem(
                 "choice-name-length", f"choice name must be 1-{MAX_CHOICE_NAME} characters, got {choice.name!r}"
@@ -248,6 +309,8 @@ def validate_command(definition: CommandDefinition) -> list[Problem]:
         found.append(problem("name", reason))
     if (reason := _description_problem(definition.description)) is not None:
         found.append(problem("description-length", reason))
+    for text, context in ((name, i18n.NAME), (definition.description, i18n.DESCRIPTION)):
+        found.extend(problem(rule, detail) for rule, detail in localization_problems(text, context))
     if not _SEMVER.match(definition.version):
         found.append(problem("version", f"version must be major.minor.patch, got {definition.version!r}"))
     permissions = definition.default_member_permissions
@@ -266,12 +329,14 @@ def validate_command(definition: CommandDefinition) -> list[Problem]:
             problem("integration-types", f"integration_types must be 0 or 1, got {list(definition.integration_types)}")
         )
     found.extend(_check_options(name, definition.options, None, ""))
+    found.extend(_localized_option_names(name, definition.options))
     total = command_characters(definition)
     if total > MAX_COMMAND_CHARACTERS:
         found.append(
             problem(
                 "max-characters",
-                f"names, descriptions and values total {total} characters, over {MAX_COMMAND_CHARACTERS}",
+                f"names, descriptions and values total {total} characters (longest localizations), over "
+                f"{MAX_COMMAND_CHARACTERS}",
             )
         )
     if definition.deprecated is not None and not definition.deprecated.message.strip():
@@ -289,6 +354,14 @@ def validate(commands: Iterable[CommandDefinition]) -> list[Problem]:
     for duplicate in sorted({name for name in names if names.count(name) > 1}):
         found.append(Problem(duplicate, "unique-names", "more than one command has this name"))
     known = set(names)
+    seen: dict[tuple[str, str], str] = {}
+    for definition in commands:
+        for locale, localized in i18n.localizations(definition.name, i18n.NAME).items():
+            other = seen.setdefault((locale, localized), definition.name)
+            clash = other if other != definition.name else localized if localized in known else None
+            if clash is not None:
+                detail = f"{locale} name {localized!r} is already taken by /{clash}"
+                found.append(Problem(definition.name, "name-localization", detail))
     for definition in commands:
         replacement = definition.deprecated.replacement if definition.deprecated else None
         if replacement is not None and (replacement.split() or [""])[0] not in known - {definition.name}:

@@ -22,9 +22,12 @@ KalturaRole = Literal["viewer", "moderator", "admin"]
 MeetingType = Literal["meeting", "webinar", "classroom"]
 EndAction = Literal["none", "update", "delete"]
 UnconfirmedStart = Literal["announce", "end"]
+NotificationLocale = Literal["server", "en-us", "en-gb", "de", "fr", "es-es", "pt-br", "ja"]
+"""``server`` (Discord's ``guild_locale``) or a language the bot ships (kaltura_discord.i18n, lowercase)."""
 NotificationKind = Literal["meeting_started", "meeting_ended", "meeting_shared", "meeting_reminder", "recording_ready"]
 CommandName = Literal[
     "kaltura-start",
+    "kaltura-schedule",
     "kaltura-join",
     "kaltura-list",
     "kaltura-end",
@@ -46,6 +49,7 @@ CHANNEL_NOTIFICATIONS: Final[tuple[NotificationKind, ...]] = NOTIFICATION_KINDS[
 """Posted in the notifications channel; ``recording_ready`` goes to the meeting's own channel."""
 CONFIGURABLE_COMMANDS: Final[tuple[CommandName, ...]] = (
     "kaltura-start",
+    "kaltura-schedule",
     "kaltura-join",
     "kaltura-list",
     "kaltura-end",
@@ -206,6 +210,10 @@ class Notifications(_Section):
     recording_ready: bool = Field(
         description="Post the recording's link in the meeting's channel when it is ready (independent of enabled)."
     )
+    locale: NotificationLocale = Field(
+        description="Language of the bot's own words in notifications and meeting cards: server (the server's "
+        "language, as Discord reports it) or a language code. The templates stay as written."
+    )
     channels: NotificationChannels
     templates: NotificationTemplates
     allowed_mentions: AllowedMentions
@@ -272,6 +280,7 @@ class Commands(_Section):
     """Per command: enabled, and which roles may use it (empty list: everyone)."""
 
     kaltura_start: CommandPolicy = Field(alias="kaltura-start")
+    kaltura_schedule: CommandPolicy = Field(alias="kaltura-schedule")
     kaltura_join: CommandPolicy = Field(alias="kaltura-join")
     kaltura_list: CommandPolicy = Field(alias="kaltura-list")
     kaltura_end: CommandPolicy = Field(alias="kaltura-end")
@@ -338,6 +347,12 @@ class MeetingLimits(_Section):
     max_active: int = Field(ge=1, le=200, description="Live meetings this server may have at once.")
     max_starts_per_member_per_hour: int = Field(
         ge=1, le=60, description="Meetings one member may start in a clock hour (commands and the REST API alike)."
+    )
+    max_scheduled: int = Field(
+        ge=0,
+        le=100,
+        description="Scheduled meetings not started yet this server may have (0: /kaltura-schedule is off; Discord "
+        "allows 100 upcoming events per server).",
     )
     share_cooldown_seconds: int = Field(
         ge=0, le=3600, description="How long a member waits before sharing the same meeting again (0: no wait)."

@@ -35,6 +35,8 @@ TEMPLATE_KINDS: Final[tuple[TemplateKind, ...]] = (
 )
 MAX_MESSAGE_LENGTH: Final = 2000
 LINK_PLACEHOLDERS: Final = frozenset({"event_link", "recording_url"})
+TIMESTAMP_PLACEHOLDERS: Final = frozenset({"start"})
+"""Filled by the bot with a Discord timestamp (``<t:1893456000:F>``), kept as is so each reader sees their time."""
 """Values the bot builds itself as https links (never a person's text): escaping their ``_`` would break them.
 They are checked to be a plain https URL when rendered (:func:`_link`)."""
 _LINK = re.compile(r"^https://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:/[A-Za-z0-9._~%/-]*)?$")
@@ -56,7 +58,7 @@ PLACEHOLDER_DESCRIPTIONS: Final[Mapping[str, str]] = {
 
 PLACEHOLDERS: Final[Mapping[TemplateKind, tuple[str, ...]]] = {
     "meeting_started": ("title", "type", "host", "id", "join_hint"),
-    "meeting_ended": ("title", "type", "host", "id", "ended_by", "duration"),
+    "meeting_ended": ("title", "type", "host", "id", "ended_by", "duration", "attendees"),
     "meeting_shared": ("title", "type", "host", "id", "join_hint", "shared_by"),
     "meeting_reminder": ("title", "type", "host", "id", "join_hint", "start", "event_link"),
     "recording_ready": ("title", "type", "host", "id", "duration", "recording_url"),
@@ -222,6 +224,18 @@ def _link(value: str) -> str:
     return value if _LINK.fullmatch(value) else escape_value(value)
 
 
+_TIMESTAMP = re.compile(r"<t:-?[0-9]{1,13}(?::[tTdDfFR])?>")
+
+
+def _trusted(name: str, value: str) -> str:
+    """A placeholder's value, escaped unless it is exactly what its kind allows (a link, a timestamp)."""
+    if name in LINK_PLACEHOLDERS:
+        return _link(value)
+    if name in TIMESTAMP_PLACEHOLDERS and _TIMESTAMP.fullmatch(value):
+        return value
+    return escape_value(value)
+
+
 def render_template(
     template: str,
     kind: TemplateKind,
@@ -240,7 +254,7 @@ def render_template(
         if isinstance(segment, str):
             out.append(segment)
             continue
-        value = _link(values[segment.name]) if segment.name in LINK_PLACEHOLDERS else escape_value(values[segment.name])
+        value = _trusted(segment.name, values[segment.name])
         if out and out[-1] and out[-1][-1] in _MENTION_LEADS:
             value = _ZWSP + value
         out.append(value)

@@ -55,6 +55,19 @@ class Interaction:
         return str(value) if value else None
 
     @property
+    def locale(self) -> str | None:
+        """The member's client language (a Discord locale such as ``de`` or ``pt-BR``); sent with every
+        interaction except PING."""
+        value = self.raw.get("locale")
+        return value if isinstance(value, str) and value else None
+
+    @property
+    def guild_locale(self) -> str | None:
+        """The server's preferred language (its Community setting; ``en-US`` by default), in a server only."""
+        value = self.raw.get("guild_locale")
+        return value if isinstance(value, str) and value else None
+
+    @property
     def channel_id(self) -> str | None:
         value = self.raw.get("channel_id") or (self.raw.get("channel") or {}).get("id")
         return str(value) if value else None

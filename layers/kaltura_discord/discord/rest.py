@@ -106,6 +106,38 @@ class DiscordRest:
         value = self._request_value("GET", f"/guilds/{guild_id}/roles", None, deadline=deadline, bot=True)
         return [role for role in value if isinstance(role, dict)] if isinstance(value, list) else []
 
+    # -- Guild Scheduled Events (docs/guild-scheduled-event.mdx; the bot needs CREATE_EVENTS / MANAGE_EVENTS) --
+
+    def create_scheduled_event(
+        self, guild_id: str, body: dict[str, Any], deadline: float | None = None
+    ) -> dict[str, Any]:
+        """``POST /guilds/{guild}/scheduled-events`` (``ExternalScheduledEventCreateRequest``). Not idempotent:
+        Discord has no nonce here, so it is repeated only when Discord provably did not act; after a lost answer
+        the caller looks for the event it may have made (:meth:`list_scheduled_events`)."""
+        path = f"/guilds/{guild_id}/scheduled-events"
+        return self._request("POST", path, body, deadline=deadline, bot=True, idempotent=False)
+
+    def list_scheduled_events(self, guild_id: str, deadline: float | None = None) -> list[dict[str, Any]]:
+        """The server's scheduled and active events (completed and cancelled ones are not listed)."""
+        value = self._request_value("GET", f"/guilds/{guild_id}/scheduled-events", None, deadline=deadline, bot=True)
+        return [event for event in value if isinstance(event, dict)] if isinstance(value, list) else []
+
+    def get_scheduled_event(self, guild_id: str, event_id: str, deadline: float | None = None) -> dict[str, Any]:
+        """One event; 404 Unknown Guild Scheduled Event (10070) once it was deleted."""
+        path = f"/guilds/{guild_id}/scheduled-events/{event_id}"
+        return self._request("GET", path, None, deadline=deadline, bot=True)
+
+    def modify_scheduled_event(
+        self, guild_id: str, event_id: str, body: dict[str, Any], deadline: float | None = None
+    ) -> dict[str, Any]:
+        """``PATCH`` (``ExternalScheduledEventPatchRequestPartial``): setting a status is idempotent."""
+        path = f"/guilds/{guild_id}/scheduled-events/{event_id}"
+        return self._request("PATCH", path, body, deadline=deadline, bot=True)
+
+    def delete_scheduled_event(self, guild_id: str, event_id: str, deadline: float | None = None) -> None:
+        path = f"/guilds/{guild_id}/scheduled-events/{event_id}"
+        self._request("DELETE", path, None, deadline=deadline, bot=True)
+
     def _headers(self, bot: bool) -> dict[str, str]:
         headers = {"Content-Type": "application/json"}
         if bot:

@@ -19,7 +19,16 @@ HandlerRef = Union[Handler, str]  # noqa: UP007 - runtime alias
 
 
 class UserFacingError(Exception):
-    """An error whose message is written for the person who used the command; shown ephemerally."""
+    """An error whose message is written for the person who used the command; shown ephemerally.
+
+    The message may be a :class:`kaltura_discord.i18n.Message` (``lazy_gettext(...)``): whoever shows it (the
+    dispatcher, the worker) translates it into the member's language."""
+
+    @property
+    def text(self) -> str:
+        """The message as raised (a lazy :class:`~kaltura_discord.i18n.Message` stays one)."""
+        first = self.args[0] if self.args else ""
+        return first if isinstance(first, str) else str(self)
 
 
 class UnknownRoute(LookupError):

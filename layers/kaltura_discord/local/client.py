@@ -7,6 +7,8 @@ Examples::
     send_interaction.py kaltura-start -o type=meeting -o "title=Weekly sync"
     send_interaction.py kaltura-join --autocomplete meeting -o meeting=wee
     send_interaction.py --component "meeting-join:<meeting id>"
+    send_interaction.py kaltura-help --locale de          # the member's client in German
+    send_interaction.py kaltura-help --locale it --guild-locale fr   # Italian is not shipped: the server's French
     send_interaction.py ping
 """
 
@@ -67,8 +69,8 @@ def build_payload(args: argparse.Namespace, application_id: str) -> dict[str, An
         "channel_id": DEFAULT_CHANNEL,
         "channel": {"id": DEFAULT_CHANNEL, "type": 0},
         "member": {"user": user, "roles": args.role, "permissions": str(args.permissions), "nick": None},
-        "locale": "en-US",
-        "guild_locale": "en-US",
+        "locale": args.locale,
+        "guild_locale": args.guild_locale,
         "entitlements": [],
         "authorizing_integration_owners": {"0": args.guild},
         "context": 0,
@@ -131,6 +133,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--role", action="append", default=[], help="a role id the member has")
     parser.add_argument(
         "--permissions", type=int, default=1 << 5, help="member permission bits (default Manage Server)"
+    )
+    parser.add_argument("--locale", default="en-US", help="the member's language, a Discord locale (default en-US)")
+    parser.add_argument(
+        "--guild-locale", default="en-US", help="the server's language, a Discord locale (default en-US)"
     )
     parser.add_argument("--wait", type=float, default=5.0, help="seconds to wait for follow-up edits")
     parser.add_argument("--state-dir", type=Path, default=None)

@@ -8,6 +8,9 @@ It serves the routes this project calls, under any ``/api/vN`` prefix:
   /channels/{id}/messages`` and ``PATCH /channels/{id}/messages/{message}`` (bot token required);
 - ``GET``/``PUT /applications/{app}/commands`` and ``/applications/{app}/guilds/{guild}/commands``
   (bot token required);
+- ``GET``/``POST /guilds/{id}/scheduled-events`` and ``GET``/``PATCH``/``DELETE .../scheduled-events/{event}``
+  (bot token required), with Discord's rules for EXTERNAL events (:mod:`.discord_scheduled_events`): bodies
+  checked against its OpenAPI schemas, status transitions, the automatic start and end, 100 per server;
 - ``GET /guilds/{id}``, ``GET /guilds/{id}/roles`` and ``GET /guilds/{id}/members/{user}`` (bot token required),
   shaped as Discord's ``GuildWithCountsResponse``, ``GuildRoleResponse`` and ``GuildMemberResponse``, for servers
   set up with :meth:`DiscordStandIn.set_guild`, :meth:`~DiscordStandIn.set_role` and
@@ -22,6 +25,8 @@ permission away from someone (bodies are JSON; each answers 204, or 404 for an u
     DELETE /_standin/guilds/{guild}/roles/{role}
     PUT    /_standin/guilds/{guild}/members/{user}  {"roles": ["..."], "communication_disabled_until": null}
     DELETE /_standin/guilds/{guild}/members/{user}
+    PUT    /_standin/guilds/{guild}/bot-permissions {"permissions": "0"}   (the bot's server-level bits)
+    GET    /_standin/guilds/{guild}/scheduled-events                      (every event, whatever its status)
 
 Tests read what arrived with :meth:`DiscordStandIn.calls` (or ``GET /_standin/calls``) and inject failures with
 :meth:`DiscordStandIn.fail_next` (for example a 429 with ``retry_after``). Tokens passed to
@@ -37,9 +42,12 @@ import re
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from kaltura_discord.local.discord_scheduled_events import ScheduledEvents
 
 _PREFIX = re.compile(r"^/api(?:/v\d+)?")
 _WEBHOOK_ORIGINAL = re.compile(r"^/webhooks/(?P<app>\d+)/(?P<token>[^/]+)/messages/(?P<message>@original|\d+)$")
@@ -48,12 +56,25 @@ _CHANNEL_MESSAGES = re.compile(r"^/channels/(?P<channel>\d+)/messages(?:/(?P<mes
 _CHANNEL = re.compile(r"^/channels/(?P<channel>\d+)$")
 NONCE_WINDOW_SECONDS = 300.0
 _COMMANDS = re.compile(r"^/applications/(?P<app>\d+)(?:/guilds/(?P<guild>\d+))?/commands$")
+_SCHEDULED_EVENTS = re.compile(r"^/guilds/(?P<guild>\d+)/scheduled-events(?:/(?P<event>\d+))?$")
+_CONTROL_EVENTS = re.compile(r"^/_standin/guilds/(?P<guild>\d+)/(?P<what>scheduled-events|bot-permissions)$")
 _GUILD = re.compile(r"^/guilds/(?P<guild>\d+)(?:/(?P<what>roles|members/(?P<user>\d+)))?$")
 _CONTROL_GUILD = re.compile(r"^/_standin/guilds/(?P<guild>\d+)(?:/(?P<kind>roles|members)/(?P<id>\d+))?$")
 DEFAULT_EVERYONE_PERMISSIONS = str((1 << 6) | (1 << 10) | (1 << 11) | (1 << 14) | (1 << 15) | (1 << 16) | (1 << 31))
 """@everyone's bits in a new server here: read, write, react, attach, use commands; nothing that manages."""
 UNKNOWN_GUILD = {"code": 10004, "message": "Unknown Guild"}
 UNKNOWN_MEMBER = {"code": 10007, "message": "Unknown Member"}
+
+
+def _without_localizations(value: Any) -> Any:
+    """A command as Discord's GET returns it without ``with_localizations``: no localization dictionaries (the
+    bot's requests carry no locale, so no ``name_localized`` either)."""
+    if isinstance(value, list):
+        return [_without_localizations(item) for item in value]
+    if isinstance(value, dict):
+        skipped = ("name_localizations", "description_localizations")
+        return {key: _without_localizations(item) for key, item in value.items() if key not in skipped}
+    return value
 
 
 @dataclass
@@ -191,6 +212,8 @@ class _State:
     guilds: dict[str, _Guild] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1_100_000_000_000_000_000))
+    clock: Callable[[], float] = time.time
+    events: ScheduledEvents | None = None
 
     def snowflake(self) -> str:
         return str(next(self.ids))
@@ -306,12 +329,20 @@ class _Handler(BaseHTTPRequestHandler):
             key = (match["app"], match["guild"])
             if method == "GET":
                 with state.lock:
-                    return 200, list(state.commands.get(key, []))
+                    stored_commands = list(state.commands.get(key, []))
+                if "with_localizations=true" not in self.path:
+                    stored_commands = [_without_localizations(command) for command in stored_commands]
+                return 200, stored_commands
             if method == "PUT" and isinstance(body, list):
                 stored = [self._command(key, item) for item in body]
                 with state.lock:
                     state.commands[key] = stored
                 return 200, stored
+        elif match := _SCHEDULED_EVENTS.match(path):
+            if not self._authorized():
+                return 401, {"code": 0, "message": "401: Unauthorized"}
+            assert state.events is not None
+            return state.events.route(method, match["guild"], match["event"], body)
         elif match := _GUILD.match(path):
             if not self._authorized():
                 return 401, {"code": 0, "message": "401: Unauthorized"}
@@ -372,16 +403,29 @@ class _Handler(BaseHTTPRequestHandler):
     def _command(self, key: tuple[str, str | None], item: dict[str, Any]) -> dict[str, Any]:
         """What Discord stores and returns for one command of a bulk overwrite, defaults filled in.
 
-        Server-set ids; ``type`` 1; permissions as a string; ``nsfw`` false; null localizations on the command,
-        its options and choices. Global commands keep ``contexts`` (null when not sent) and ``integration_types``
+        Server-set ids; ``type`` 1; permissions as a string; ``nsfw`` false. Localizations are stored as sent,
+        except values identical to the default, which Discord ignores; null where none were sent (the command, its
+        options and choices). Global commands keep ``contexts`` (null when not sent) and ``integration_types``
         (the app's default, GUILD_INSTALL, when not sent) and report ``dm_permission``; guild commands ignore both
         (``contexts`` null, ``integration_types`` [0]) and carry ``guild_id``.
         """
 
+        def localized(value: dict[str, Any], field: str) -> dict[str, Any] | None:
+            sent = value.get(f"{field}_localizations")
+            if not isinstance(sent, dict):
+                return None
+            return {locale: text for locale, text in sent.items() if text != value.get(field)}
+
         def option(value: dict[str, Any]) -> dict[str, Any]:
-            stored = {"name_localizations": None, "description_localizations": None, **value}
+            stored = {
+                **value,
+                "name_localizations": localized(value, "name"),
+                "description_localizations": localized(value, "description"),
+            }
             if isinstance(value.get("choices"), list):
-                stored["choices"] = [{"name_localizations": None, **choice} for choice in value["choices"]]
+                stored["choices"] = [
+                    {**choice, "name_localizations": localized(choice, "name")} for choice in value["choices"]
+                ]
             if isinstance(value.get("options"), list):
                 stored["options"] = [option(child) for child in value["options"]]
             return stored
@@ -393,9 +437,9 @@ class _Handler(BaseHTTPRequestHandler):
             "version": self.server.state.snowflake(),
             "type": item.get("type") or 1,
             "name": item.get("name"),
-            "name_localizations": item.get("name_localizations"),
+            "name_localizations": localized(item, "name"),
             "description": item.get("description") or "",
-            "description_localizations": item.get("description_localizations"),
+            "description_localizations": localized(item, "description"),
             "default_member_permissions": None if permissions is None else str(permissions),
             "nsfw": bool(item.get("nsfw", False)),
         }
@@ -426,11 +470,27 @@ class _Handler(BaseHTTPRequestHandler):
             with state.lock:
                 state.calls.clear()
             self._send(204, None)
+        elif match := _CONTROL_EVENTS.match(path):
+            self._send(*_control_events(self.server.standin, method, match, raw))
         elif match := _CONTROL_GUILD.match(path):
             status, answer = _change_guild(self.server.standin, method, match, raw)
             self._send(status, answer)
         else:
             self._send(404, {"message": "unknown control route"})
+
+
+def _control_events(standin: DiscordStandIn, method: str, match: re.Match[str], raw: bytes) -> tuple[int, Any]:
+    guild = match["guild"]
+    if match["what"] == "scheduled-events" and method == "GET":
+        return 200, standin.scheduled_events(guild)
+    if match["what"] == "bot-permissions" and method == "PUT":
+        try:
+            permissions = int(json.loads(raw or b"{}").get("permissions", "0"))
+        except (ValueError, TypeError, AttributeError):
+            return 400, {"message": 'the body must be {"permissions": "<bitfield>"}'}
+        standin.set_bot_permissions(guild, permissions)
+        return 204, None
+    return 405, {"message": "unsupported method for this control route"}
 
 
 def _change_guild(standin: DiscordStandIn, method: str, match: re.Match[str], raw: bytes) -> tuple[int, Any]:
@@ -488,8 +548,15 @@ class _Server(ThreadingHTTPServer):
 class DiscordStandIn:
     """Start with ``DiscordStandIn(bot_token=...).start()``; ``api_base_url`` goes in DISCORD_API_BASE_URL."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, bot_token: str | None = None) -> None:
-        self._state = _State(bot_token=bot_token)
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        bot_token: str | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._state = _State(bot_token=bot_token, clock=clock)
+        self._state.events = ScheduledEvents(snowflake=self._state.snowflake, clock=clock)
         self._server = _Server((host, port), self._state, self)
         self._thread: threading.Thread | None = None
 
@@ -571,6 +638,29 @@ class DiscordStandIn:
     def registered_commands(self, application_id: str, guild_id: str | None = None) -> list[dict[str, Any]]:
         with self._state.lock:
             return list(self._state.commands.get((application_id, guild_id), []))
+
+    # -- scheduled events ------------------------------------------------------------------------------------
+
+    def scheduled_events(self, guild_id: str) -> list[dict[str, Any]]:
+        """Every event of the server, completed and cancelled ones included, as they are now."""
+        assert self._state.events is not None
+        return self._state.events.all(guild_id)
+
+    def set_bot_permissions(self, guild_id: str, permissions: int | None) -> None:
+        """The bot's server-level permission bits (None: unrestricted, the default). Without CREATE_EVENTS and
+        MANAGE_EVENTS it can no longer create or change events there."""
+        assert self._state.events is not None
+        with self._state.events.lock:
+            if permissions is None:
+                self._state.events.bot_permissions.pop(guild_id, None)
+            else:
+                self._state.events.bot_permissions[guild_id] = permissions
+
+    def set_clock(self, clock: Callable[[], float]) -> None:
+        """What "now" is for the automatic start and end of events (tests move it)."""
+        self._state.clock = clock
+        assert self._state.events is not None
+        self._state.events.clock = clock
 
     # -- servers, roles and members (what GET /guilds/... answers) ---------------------------------------------
 

@@ -146,6 +146,8 @@ def start(host: str = "127.0.0.1", port: int = 8787) -> Stack:
         }
     )
     stack.stoppers.append(faults.close)  # stopped first: every held request is let go
+    if stack.kaltura_sandbox:
+        _set_up_notifications(stack)
     _apply_local_faults(stack, control, env.get("LOCAL_FAULTS"))
 
     directory = state_dir()
@@ -233,6 +235,7 @@ def _start_sandbox(stack: Stack, env: os._Environ[str]) -> None:
 
     env["KALTURA_PARTNER_ID"] = SANDBOX_PARTNER_ID
     env["KALTURA_ADMIN_SECRET"] = SANDBOX_ADMIN_SECRET
+    env["KALTURA_NOTIFICATION_SECRET"] = SANDBOX_ADMIN_SECRET  # Kaltura signs notifications with the admin secret
     for name in ("KALTURA_APP_TOKEN_ID", "KALTURA_USER_APP_TOKEN_ID"):
         env.pop(name, None)
     sandbox = KalturaSandbox(partner_id=int(SANDBOX_PARTNER_ID), admin_secret=SANDBOX_ADMIN_SECRET).start()
@@ -244,6 +247,17 @@ def _start_sandbox(stack: Stack, env: os._Environ[str]) -> None:
         _use_app_tokens(env, sandbox.url)
     elif stack.kaltura_session_mode != "secret":
         raise ConfigurationError("LOCAL_KALTURA_SESSION_MODE must be secret or apptoken")
+
+
+def _set_up_notifications(stack: Stack) -> None:
+    """Recording notifications on the sandbox, set up as docs/kaltura.md tells a deployer to
+    (``scripts/setup_kaltura_notifications.py``): its copy of the entry-ready template sends to this stack. The
+    sandbox signs as Kaltura does, with the account's admin secret, which is what the API checks."""
+    from kaltura_discord.kaltura import AdminSecret, KalturaClient
+    from kaltura_discord.kaltura.notifications import notifications_url, set_up
+
+    with KalturaClient(stack.kaltura_service_url, int(SANDBOX_PARTNER_ID), AdminSecret(SANDBOX_ADMIN_SECRET)) as client:
+        set_up(client, notifications_url(os.environ.get("PUBLIC_BASE_URL") or stack.url))
 
 
 def _use_app_tokens(env: os._Environ[str], service_url: str) -> None:

@@ -25,6 +25,10 @@ class MeetingAlreadyEnded(MeetingError):
     pass
 
 
+class MeetingNotStarted(MeetingError):
+    """A scheduled meeting, asked for before its start."""
+
+
 class MeetingPermissionDenied(MeetingError):
     pass
 

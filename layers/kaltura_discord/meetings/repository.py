@@ -9,6 +9,9 @@ guild simply is not found:
   history for a hot guild, and for moto, whose queries walk the whole partition).
 - ``sk = COUNT#live``: how many meetings are live, kept in those same transactions; activating is conditional
   on it being under the server's ``meetings.max_active``, so two concurrent starts cannot both take the last slot.
+- ``pk = GUILD#<guild>#SCHEDULED``, ``sk = <start>#<id>``: the index of scheduled meetings not started yet,
+  soonest first, and ``sk = COUNT#scheduled`` their number (``meetings.max_scheduled``), kept in the transactions
+  that schedule, start and cancel one.
 - ``sk = STARTS#<user>#<hour>``: starts by one member in one clock hour (``max_starts_per_member_per_hour``),
   counted with a conditional update; expires after two hours.
 - ``sk = SHARED#<meeting>#<user>``: when a member may share a meeting again (``share_cooldown_seconds``).
@@ -34,6 +37,7 @@ ENDED_RETENTION_SECONDS = 90 * 24 * 3600
 FAILED_RETENTION_SECONDS = 7 * 24 * 3600
 HOUR = 3600
 COUNT_KEY = "COUNT#live"
+SCHEDULED_COUNT_KEY = "COUNT#scheduled"
 _LIVE_FIELDS = (
     "meeting_id",
     "title",
@@ -71,6 +75,15 @@ def _live_sort_key(created_at: float, meeting_id: str) -> str:
 
 def _live_key(guild_id: str, sort_key: str) -> dict[str, Any]:
     return {"pk": {"S": live_partition(guild_id)}, "sk": {"S": sort_key}}
+
+
+def scheduled_partition(guild_id: str) -> str:
+    return f"GUILD#{guild_id}#SCHEDULED"
+
+
+def _scheduled_key(meeting: Meeting) -> dict[str, Any]:
+    start = int(meeting.scheduled_start or 0)
+    return {"pk": {"S": scheduled_partition(meeting.guild_id)}, "sk": {"S": f"{start:011d}#{meeting.meeting_id}"}}
 
 
 def encode_cursor(sort_key: str) -> str:
@@ -429,6 +442,180 @@ class MeetingRepository(dynamodb.TableAdapter):
                 ":expires": {"N": str(now + ENDED_RETENTION_SECONDS)},
             },
         }
+
+    # -- scheduled meetings ------------------------------------------------------------------------------------
+
+    def schedule(self, meeting: Meeting, *, max_scheduled: int) -> bool:
+        """Write a scheduled meeting, its entry in the scheduled index and one more counted, in one transaction;
+        False when it exists already (a repeated job). :class:`MeetingLimitReached` when the server already has
+        ``max_scheduled`` upcoming."""
+        item = _to_item(meeting)
+        entry = {name: item[name] for name in _LIVE_FIELDS if name in item}
+        try:
+            self.client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": self.table,
+                            "Item": item,
+                            "ConditionExpression": "attribute_not_exists(pk)",
+                        }
+                    },
+                    {
+                        "Put": {
+                            "TableName": self.table,
+                            "Item": {
+                                **_scheduled_key(meeting),
+                                **entry,
+                                "guild_id": {"S": meeting.guild_id},
+                                "status": {"S": "scheduled"},
+                            },
+                        }
+                    },
+                    {"Update": self._count_change(meeting.guild_id, SCHEDULED_COUNT_KEY, +1, limit=max_scheduled)},
+                ]
+            )
+        except Exception as exc:
+            reasons = _cancellation_reasons(exc)
+            if reasons[:1] == ["ConditionalCheckFailed"]:
+                return False
+            if reasons[2:3] == ["ConditionalCheckFailed"]:
+                raise MeetingLimitReached(
+                    f"This server already has {max_scheduled} scheduled meetings, the most it allows. Cancel one "
+                    "(`/kaltura-end`) or wait until one has started."
+                ) from None
+            raise
+        return True
+
+    def _count_change(self, guild_id: str, key: str, step: int, *, limit: int | None = None) -> Any:
+        update: Any = {
+            "TableName": self.table,
+            "Key": _item_key(guild_id, key),
+            "ExpressionAttributeNames": {"#count": "count"},
+            "ExpressionAttributeValues": {":zero": {"N": "0"}, ":one": {"N": "1"}},
+        }
+        if step > 0:
+            update["UpdateExpression"] = "SET #count = if_not_exists(#count, :zero) + :one"
+            if limit is not None:
+                update["ConditionExpression"] = "attribute_not_exists(#count) OR #count < :max"
+                update["ExpressionAttributeValues"][":max"] = {"N": str(limit)}
+        else:
+            update["UpdateExpression"] = "SET #count = #count - :one"
+            update["ConditionExpression"] = "#count > :zero"
+        return update
+
+    def _leave_schedule(self, meeting: Meeting, update: Any) -> Meeting | None:
+        """``update`` (conditional on the meeting being ``scheduled``), the index entry removed and one fewer
+        counted, in one transaction; the current record when the meeting was no longer scheduled, else None."""
+        try:
+            self.client.transact_write_items(
+                TransactItems=[
+                    {"Update": update},
+                    {"Delete": {"TableName": self.table, "Key": _scheduled_key(meeting)}},
+                    {"Update": self._count_change(meeting.guild_id, SCHEDULED_COUNT_KEY, -1)},
+                ]
+            )
+        except Exception as exc:
+            reasons = _cancellation_reasons(exc)
+            if reasons[:1] == ["ConditionalCheckFailed"]:
+                return self.get(meeting.guild_id, meeting.meeting_id)
+            if reasons[2:3] != ["ConditionalCheckFailed"]:
+                raise
+            self.client.transact_write_items(  # the count was already 0: leave it
+                TransactItems=[
+                    {"Update": update},
+                    {"Delete": {"TableName": self.table, "Key": _scheduled_key(meeting)}},
+                ]
+            )
+        return None
+
+    def begin_scheduled(self, meeting: Meeting) -> Meeting:
+        """``scheduled`` -> ``creating`` (then started as any meeting is), out of the scheduled index. Returns the
+        record to start from; when it was no longer scheduled (a second fire, a cancel), the record as it is."""
+        now = int(self._clock())
+        update = {
+            "TableName": self.table,
+            "Key": _key(meeting.guild_id, meeting.meeting_id),
+            "UpdateExpression": "SET #status = :creating, expires_at = :expires",
+            "ConditionExpression": "#status = :scheduled",
+            "ExpressionAttributeNames": {"#status": "status"},
+            "ExpressionAttributeValues": {
+                ":creating": {"S": "creating"},
+                ":scheduled": {"S": "scheduled"},
+                ":expires": {"N": str(now + FAILED_RETENTION_SECONDS)},
+            },
+        }
+        current = self._leave_schedule(meeting, update)
+        return current if current is not None else meeting.with_changes(status="creating")
+
+    def cancel_scheduled(self, meeting: Meeting, cancelled_by: str) -> Meeting:
+        """``scheduled`` -> ``cancelled`` (kept like an ended meeting), out of the scheduled index. A meeting that
+        is no longer scheduled is returned as it is now (it started meanwhile, or was cancelled already)."""
+        now = int(self._clock())
+        update = {
+            "TableName": self.table,
+            "Key": _key(meeting.guild_id, meeting.meeting_id),
+            "UpdateExpression": "SET #status = :cancelled, ended_at = :now, ended_by = :by, expires_at = :expires",
+            "ConditionExpression": "#status = :scheduled",
+            "ExpressionAttributeNames": {"#status": "status"},
+            "ExpressionAttributeValues": {
+                ":cancelled": {"S": "cancelled"},
+                ":scheduled": {"S": "scheduled"},
+                ":now": {"N": str(now)},
+                ":by": {"S": cancelled_by},
+                ":expires": {"N": str(now + ENDED_RETENTION_SECONDS)},
+            },
+        }
+        current = self._leave_schedule(meeting, update)
+        if current is not None:
+            return current
+        return meeting.with_changes(status="cancelled", ended_at=now, ended_by=cancelled_by)
+
+    def remove_scheduled(self, meeting: Meeting) -> None:
+        """Undo :meth:`schedule` entirely (its Discord event or its schedules could not be made)."""
+        update = {
+            "TableName": self.table,
+            "Key": _key(meeting.guild_id, meeting.meeting_id),
+            "UpdateExpression": "SET #status = :failed, expires_at = :now",
+            "ConditionExpression": "#status = :scheduled",
+            "ExpressionAttributeNames": {"#status": "status"},
+            "ExpressionAttributeValues": {
+                ":failed": {"S": "failed"},
+                ":scheduled": {"S": "scheduled"},
+                ":now": {"N": str(int(self._clock()))},
+            },
+        }
+        if self._leave_schedule(meeting, update) is None:
+            self.delete(meeting)
+
+    def set_event(self, meeting: Meeting, event_id: str) -> None:
+        """The Discord event announcing the meeting, on the record and its index entry."""
+        for key in (_key(meeting.guild_id, meeting.meeting_id), _scheduled_key(meeting)):
+            self.client.update_item(
+                TableName=self.table,
+                Key=key,
+                UpdateExpression="SET event_id = :event",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeValues={":event": {"S": event_id}},
+            )
+
+    def count_scheduled(self, guild_id: str) -> int:
+        item = self.client.get_item(
+            TableName=self.table, Key=_item_key(guild_id, SCHEDULED_COUNT_KEY), ConsistentRead=True
+        ).get("Item")
+        return max(0, int(item["count"]["N"])) if item and "count" in item else 0
+
+    def list_scheduled(self, guild_id: str, limit: int = 25) -> list[Meeting]:
+        """The next ``limit`` scheduled meetings, soonest first (one Query of the scheduled index)."""
+        items = self.client.query(
+            TableName=self.table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": scheduled_partition(guild_id)}},
+            ScanIndexForward=True,
+            Limit=limit,
+            ConsistentRead=True,
+        ).get("Items", [])
+        return [_from_item({**item, "status": {"S": "scheduled"}}) for item in items]
 
     def list_guild(self, guild_id: str, status: MeetingStatus | None = "active") -> list[Meeting]:
         """Every meeting record of the guild, newest first (one query, paginated by DynamoDB if large). It reads the

@@ -20,11 +20,13 @@ from kaltura_discord.meetings.model import (
     MeetingError,
     MeetingLimitReached,
     MeetingNotFound,
+    MeetingNotStarted,
     MeetingPermissionDenied,
     MeetingRequest,
     meeting_id_for,
 )
 from kaltura_discord.meetings.repository import LivePage, MeetingRepository
+from kaltura_discord.meetings.schedule import ScheduleRequest
 from kaltura_discord.text import escape_markdown
 
 log = get_logger(__name__)
@@ -32,6 +34,7 @@ log = get_logger(__name__)
 KalturaRole = Literal["viewer", "moderator", "admin"]
 EndAction = Literal["none", "update", "delete"]
 ENDED_TAG = "kaltura-discord-ended"
+SHORT_ID_MIN = 6
 LATE_ROOM_WAITS = (2.0, 5.0, 10.0, 20.0)
 """When to look again for a room whose add was answered by silence: about 40 s, after the person was told."""
 
@@ -113,6 +116,7 @@ class Limits:
     max_starts_per_member_per_hour: int = 5
     share_cooldown_seconds: int = 60
     exempt_moderators: bool = False
+    max_scheduled: int = 25
 
     def exempt(self, member: Member) -> bool:
         """Per-member limits skip Kaltura moderators/admins and Manage Server members only when the server says."""
@@ -149,8 +153,11 @@ class MeetingService:
         template_room_id: str | None,
         channel_id: str | None = None,
         limits: Limits | None = None,
+        scheduled: Meeting | None = None,
     ) -> Meeting:
-        """Create the room and its record once per ``request_id``; a repeat returns the same meeting.
+        """Create the room and its record once per ``request_id``; a repeat returns the same meeting. With
+        ``scheduled`` (a record :meth:`begin_scheduled` took out of the schedule), that meeting is started: the
+        same path as a repeated start, its member's start counted when it was scheduled.
 
         Limits are checked before the room is asked for: the member's starts this hour (counted atomically) and
         the server's live meetings (checked first, then enforced atomically when the meeting goes live, so two
@@ -168,10 +175,12 @@ class MeetingService:
             description=request.description,
             channel_id=channel_id,
         )
-        if not self.repository.create(meeting):
-            existing = self.repository.get(guild_id, meeting.meeting_id)
+        if scheduled is not None or not self.repository.create(meeting):
+            existing = scheduled or self.repository.get(guild_id, meeting.meeting_id)
             if existing.is_active or existing.status == "ended":
                 return existing
+            if existing.status in ("scheduled", "cancelled"):
+                raise MeetingNotFound("That meeting is not starting now.")
             meeting = existing
             # An earlier attempt may have created the room and lost the answer: never add a second one.
             try:
@@ -310,15 +319,103 @@ class MeetingService:
                 self.repository.set_cleanup_pending(ended, "delete")
         log.warning("rolled back an unconfirmed meeting", extra={"meeting_id": meeting.meeting_id, "reason": reason})
 
+    def schedule(
+        self,
+        guild_id: str,
+        request_id: str,
+        request: ScheduleRequest,
+        host: Member,
+        *,
+        channel_id: str | None,
+        limits: Limits | None = None,
+    ) -> Meeting:
+        """Record a scheduled meeting once per ``request_id`` (a repeat returns it). It counts as one of the
+        member's starts in the hour it is scheduled (when it starts, it is not counted again), and as one of the
+        server's ``max_scheduled`` until it starts or is cancelled. Nothing is asked of Kaltura until it starts."""
+        limits = limits or Limits()
+        meeting = Meeting(
+            guild_id=guild_id,
+            meeting_id=meeting_id_for(request_id),
+            title=request.meeting.title,
+            type=request.meeting.type,
+            host_id=host.user_id,
+            host_name=host.display_name,
+            created_at=round(self._clock(), 3),
+            status="scheduled",
+            description=request.meeting.description,
+            channel_id=channel_id,
+            scheduled_start=request.start,
+            scheduled_end=request.end,
+        )
+        existing = self.repository.find(guild_id, meeting.meeting_id)
+        if existing is not None:
+            return existing
+        if limits.max_scheduled <= 0:
+            raise MeetingLimitReached("Scheduling meetings is turned off in this server (`meetings.max_scheduled`).")
+        hour = (
+            None
+            if limits.exempt(host)
+            else self.repository.reserve_start(guild_id, host.user_id, limits.max_starts_per_member_per_hour)
+        )
+        try:
+            created = self.repository.schedule(meeting, max_scheduled=limits.max_scheduled)
+        except Exception:
+            self._give_back_start(meeting, host, hour)
+            raise
+        if not created:
+            self._give_back_start(meeting, host, hour)
+            return self.repository.get(guild_id, meeting.meeting_id)
+        return meeting
+
+    def pause(self, seconds: float) -> None:
+        """Wait between attempts, with the service's clock (tests pass one that does not sleep)."""
+        if seconds > 0:
+            self._sleep(seconds)
+
+    def begin_scheduled(self, meeting: Meeting) -> Meeting:
+        """Take a scheduled meeting out of the schedule to start it now (see :meth:`start`'s ``scheduled``)."""
+        return self.repository.begin_scheduled(meeting)
+
+    def discard_scheduled(self, meeting: Meeting, host: Member, *, counted: bool = True) -> None:
+        """Undo a schedule whose Discord event or timers could not be made: nothing is kept, the start given back."""
+        self.repository.remove_scheduled(meeting)
+        if counted:
+            now = int(meeting.created_at)
+            self._give_back_start(meeting, host, now - now % 3600)
+
+    def upcoming(self, guild_id: str, limit: int = 25) -> list[Meeting]:
+        return self.repository.list_scheduled(guild_id, limit)
+
     def get(self, guild_id: str, meeting_id: str) -> Meeting:
-        meeting = self.repository.get(guild_id, meeting_id)
+        """The meeting by its id, or by the short id its card, list and Discord event show (a unique prefix of
+        a live or scheduled meeting's id, as someone types it without picking from autocomplete)."""
+        try:
+            meeting = self.repository.get(guild_id, meeting_id)
+        except MeetingNotFound:
+            if not (SHORT_ID_MIN <= len(meeting_id) < 10 and meeting_id.isalnum()):
+                raise
+            found = [
+                m
+                for m in (*self.list_active(guild_id), *self.upcoming(guild_id, 100))
+                if m.meeting_id.startswith(meeting_id)
+            ]
+            if len(found) != 1:
+                raise
+            meeting = self.repository.get(guild_id, found[0].meeting_id)
         if meeting.status in ("creating", "failed"):
             raise MeetingNotFound("That meeting is not running.")
         return meeting
 
     def live(self, guild_id: str, meeting_id: str) -> Meeting:
-        """The meeting, if it can be joined now; else a clear "not found" or "has ended"."""
+        """The meeting, if it can be joined now; else a clear "not found", "starts at" or "has ended"."""
         meeting = self.get(guild_id, meeting_id)
+        if meeting.is_scheduled:
+            raise MeetingNotStarted(
+                f"**{escape_markdown(meeting.title)}** starts <t:{meeting.scheduled_start}:R> "
+                f"(<t:{meeting.scheduled_start}:F>). Join links work once it has started."
+            )
+        if meeting.status == "cancelled":
+            raise MeetingAlreadyEnded(f"**{escape_markdown(meeting.title)}** was cancelled.")
         if not meeting.is_active or meeting.room_id is None:
             raise MeetingAlreadyEnded(
                 f"**{escape_markdown(meeting.title)}** has ended, so it can't be joined any more."
@@ -351,6 +448,8 @@ class MeetingService:
         return member.user_id == meeting.host_id or member.role in ("moderator", "admin")
 
     def check_can_end(self, meeting: Meeting, member: Member) -> None:
+        if meeting.status == "cancelled":
+            raise MeetingAlreadyEnded(f"**{escape_markdown(meeting.title)}** was already cancelled.")
         if meeting.status == "ended":
             raise MeetingAlreadyEnded(f"**{escape_markdown(meeting.title)}** has already ended.")
         if not self.is_moderator(meeting, member):
@@ -361,6 +460,13 @@ class MeetingService:
     def end(self, guild_id: str, meeting_id: str, member: Member, end_action: EndAction = "none") -> Meeting:
         meeting = self.get(guild_id, meeting_id)
         self.check_can_end(meeting, member)
+        if meeting.is_scheduled:  # not started: cancelled, and nothing on Kaltura (no room was ever made)
+            cancelled = self.repository.cancel_scheduled(meeting, member.user_id)
+            if cancelled.status in ("cancelled", "ended"):
+                return cancelled
+            meeting = self.get(guild_id, meeting_id)  # it started meanwhile: end it as a live meeting
+            if not meeting.is_active:
+                raise MeetingNotFound("That meeting is starting right now; try again in a moment.")
         ended = self.repository.end(meeting, member.user_id)
         if ended.room_id and end_action != "none":
             try:
@@ -411,6 +517,14 @@ class MeetingService:
         if not needle:
             return self.repository.list_live(guild_id, limit).meetings
         found = [m for m in self.list_active(guild_id) if needle in m.title.lower() or m.meeting_id.startswith(needle)]
+        return found[:limit]
+
+    def search_upcoming(self, guild_id: str, typed: str, limit: int = 25) -> list[Meeting]:
+        """Scheduled meetings (soonest first) matching what was typed, as :meth:`search_active` does for live ones."""
+        needle = typed.strip().lower()
+        found = self.upcoming(guild_id, 100 if needle else limit)
+        if needle:
+            found = [m for m in found if needle in m.title.lower() or m.meeting_id.startswith(needle)]
         return found[:limit]
 
     def claim_share(self, meeting: Meeting, member: Member, limits: Limits) -> None:

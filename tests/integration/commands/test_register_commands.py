@@ -150,7 +150,10 @@ def test_the_released_shape_of_a_command_is_replaced_by_its_new_major(
     (put,) = discord.calls("PUT")
     assert put.body == desired()
     out, _ = assert_no_token(capsys)
-    assert "~ /kaltura-token: description, options (scopes, lifetime_hours -> create, list, revoke)" in out
+    assert (
+        "~ /kaltura-token: description, description_localizations, name_localizations, "
+        "options (scopes, lifetime_hours -> create, list, revoke)"
+    ) in out
     token = next(c for c in discord.registered() if c["name"] == "kaltura-token")
     assert [(o["name"], o["type"]) for o in token["options"]] == [("create", 1), ("list", 1), ("revoke", 1)]
     discord.server.clear()

@@ -33,7 +33,7 @@ def logs() -> Iterator[io.StringIO]:
 def test_health_needs_no_token(client: LambdaClient) -> None:
     answer = client.get("/v1/health")
     assert answer.status == 200
-    assert answer.json() == {"version": "1.1.0", "data": {"status": "ok", "service_version": "0.1.0"}}
+    assert answer.json() == {"version": "1.2.0", "data": {"status": "ok", "service_version": "0.1.0"}}
 
 
 @pytest.mark.parametrize(
@@ -48,7 +48,7 @@ def test_health_needs_no_token(client: LambdaClient) -> None:
 def test_outside_any_route(client: LambdaClient, method: str, path: str, status: int, code: str) -> None:
     answer = client.request(method, path)
     assert (answer.status, answer.error_code) == (status, code)
-    assert answer.json()["version"] == "1.1.0"
+    assert answer.json()["version"] == "1.2.0"
     assert answer.headers["cache-control"] == "no-store"
     if status == 405:
         assert "allow" in answer.headers

@@ -33,7 +33,7 @@ def test_start_answers_201_with_the_meeting_and_its_location(client: LambdaClien
     answer = start(client, mint(name="Ada Lovelace"))
     assert answer.status == 201
     body = answer.json()
-    assert body["version"] == "1.1.0"
+    assert body["version"] == "1.2.0"
     meeting = body["data"]
     assert answer.headers["location"] == f"/v1/meetings/{meeting['id']}"
     assert meeting["title"] == "Weekly sync" and meeting["status"] == "active"

@@ -89,7 +89,7 @@ def test_a_whole_version_can_be_deprecated(versioned: LambdaClient) -> None:
 
 def test_each_version_answers_with_its_own_semver(versioned: LambdaClient) -> None:
     assert versioned.get("/v9/nowhere").json()["version"] == "9.2.1"
-    assert versioned.get("/v1/nowhere").json()["version"] == "1.1.0"
+    assert versioned.get("/v1/nowhere").json()["version"] == "1.2.0"
     assert versioned.get("/elsewhere").json()["version"] == "9.2.1"
 
 
@@ -110,7 +110,7 @@ def test_the_openapi_document_marks_deprecated_operations() -> None:
 
 
 def test_versions_are_discovered_from_their_modules() -> None:
-    assert [(v.prefix, v.semver) for v in discover_versions()] == [("/v1", "1.1.0")]
+    assert [(v.prefix, v.semver) for v in discover_versions()] == [("/v1", "1.2.0")]
     assert discover_versions()[0] is v1.VERSION
 
 

@@ -138,7 +138,7 @@ def test_a_replayed_revoke_changes_nothing_again() -> None:
     mint()
     options = [{"name": "token", "type": 3, "value": "all"}]
     payload = command("kaltura-token", [{"name": "revoke", "type": 1, "options": options}], permissions=MANAGE_GUILD)
-    assert "Revoked all 1" in handle_interaction(Interaction(payload)).to_dict()["data"]["content"]
+    assert "Revoked the one live API token" in handle_interaction(Interaction(payload)).to_dict()["data"]["content"]
     mint()
     replay = handle_interaction(Interaction(payload)).to_dict()["data"]["content"]
     assert "already handled" in replay

@@ -139,7 +139,15 @@ def test_specs_carry_what_autocomplete_and_help_need() -> None:
     spec = spec_for("kaltura.join_link_ttl_seconds")
     assert spec is not None and (spec.minimum, spec.maximum, spec.kind) == (60, 86400, "integer")
     template = spec_for("notifications.templates.meeting_ended")
-    assert template is not None and template.placeholders == ("title", "type", "host", "id", "ended_by", "duration")
+    assert template is not None and template.placeholders == (
+        "title",
+        "type",
+        "host",
+        "id",
+        "ended_by",
+        "duration",
+        "attendees",
+    )
     entry = spec_for(f"roles.mapping.{ROLE_A}")
     assert (
         entry is not None

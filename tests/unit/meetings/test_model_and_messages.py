@@ -62,9 +62,12 @@ def test_active_message_has_join_share_end_and_escapes_description() -> None:
     assert body["allowed_mentions"] == {"parse": []}
 
 
-def test_ended_message_has_no_buttons() -> None:
+def test_ended_message_has_only_the_attendance_button() -> None:
     body = meeting_message(meeting(status="ended", ended_at=1_700_000_100))
-    assert body["components"] == []
+    [row] = body["components"]
+    assert [(b["label"], b["custom_id"]) for b in row["components"]] == [
+        ("Attendance", f"meeting-attendance:{meeting_id_for('0')}")
+    ]
     assert body["embeds"][0]["fields"][2]["value"] == "Ended"
 
 

@@ -10,6 +10,10 @@ from, in the module that models it:
   widget sessions, ``apptoken.add`` and ``apptoken.startSession`` with the server's privilege merge;
 - :mod:`.rooms`: ``room_room`` with rooms stored as ``NO_CONTENT``, lists forced to ``READY`` without a status
   filter, template and ``referenceId`` checks, ownership for USER sessions;
+- :mod:`.entries`: a room's recordings (media entries whose ``rootEntryId`` is the room) and ``baseEntry``
+  ``get``/``list``;
+- :mod:`.notifications`: ``eventNotificationTemplate`` (system templates, ``clone``, ``updateStatus``...) and the
+  signed HTTP notification an enabled template sends when a recording becomes READY;
 - :mod:`.errors`: codes, texts and argument names from ``KalturaErrors.php``.
 
 What is still simpler than the server is listed in ``docs/kaltura.md`` ("Sandbox vs server"). Fields, filters or
@@ -25,8 +29,10 @@ In-process::
     sandbox.stop()
 
 or on its own: ``python -m kaltura_discord.local.kaltura_sandbox --port 8089`` (prints its URL). Over HTTP, the
-control routes: ``GET /_sandbox/state`` (rooms, calls, app tokens), ``POST /_sandbox/faults`` (a fault, see
-:mod:`.faults`), ``DELETE /_sandbox/faults``.
+control routes: ``GET /_sandbox/state`` (rooms, recordings, templates, notifications sent, calls, app tokens),
+``POST /_sandbox/faults`` (a fault, see :mod:`.faults`), ``DELETE /_sandbox/faults``, and ``POST /_sandbox/recordings``
+``{"room_id": ..., "duration": seconds, "notify": true}`` (a recording of the room appears, READY, and enabled
+templates notify; ``"notify": false`` keeps them quiet, as on an account without notifications).
 """
 
 from __future__ import annotations
@@ -42,6 +48,8 @@ from typing import Any
 from kaltura_discord.kaltura.client import HASH_TYPES
 from kaltura_discord.kaltura.ks import ParsedKs, SessionType, parse_ks
 from kaltura_discord.local.kaltura_sandbox import errors
+from kaltura_discord.local.kaltura_sandbox import notifications as templates
+from kaltura_discord.local.kaltura_sandbox.entries import Entries
 from kaltura_discord.local.kaltura_sandbox.errors import ApiError
 from kaltura_discord.local.kaltura_sandbox.faults import Fault, FaultKind
 from kaltura_discord.local.kaltura_sandbox.rooms import MAX_PAGE_SIZE, STATUS_NO_CONTENT, STATUS_READY, Rooms
@@ -71,6 +79,7 @@ __all__ = [
 ]
 
 DEFAULT_PARTNER_ID = 1234567
+STATUS_PRECONVERT = 1  # entryStatus::PRECONVERT (alpha/lib/enums/entryStatus.php): still being converted
 DEFAULT_ADMIN_SECRET = "sandbox-admin-secret"  # noqa: S105 - a fake for a local-only server
 
 Action = Callable[[dict[str, Any]], Any]
@@ -102,6 +111,8 @@ class KalturaSandbox:
         self._thread: threading.Thread | None = None
         self._sessions = Sessions(self._state, self.partner_id, admin_secret, clock, random.Random(seed))
         self._rooms = Rooms(self._state, self._sessions)
+        self._entries = Entries(self._state, self._sessions, self._rooms.new_entry_id)
+        self._templates = templates.Templates(self._state, self._sessions, admin_secret)
         # (service, lower-case action) -> (the action's canonical name, handler)
         self._actions: dict[tuple[str, str], tuple[str, Action]] = {
             ("session", "start"): ("start", self._sessions.start),
@@ -115,6 +126,14 @@ class KalturaSandbox:
             ("room_room", "list"): ("list", self._rooms.list),
             ("room_room", "update"): ("update", self._rooms.update),
             ("room_room", "delete"): ("delete", self._rooms.delete),
+            ("baseentry", "get"): ("get", self._entries.get),
+            ("baseentry", "list"): ("list", self._entries.list),
+            (templates.SERVICE, "list"): ("list", self._templates.list_own),
+            (templates.SERVICE, "listtemplates"): ("listTemplates", self._templates.list_templates),
+            (templates.SERVICE, "get"): ("get", self._templates.get),
+            (templates.SERVICE, "clone"): ("clone", self._templates.clone),
+            (templates.SERVICE, "update"): ("update", self._templates.update),
+            (templates.SERVICE, "updatestatus"): ("updateStatus", self._templates.update_status),
         }
 
     # --- lifecycle ------------------------------------------------------------------------------------------
@@ -216,6 +235,50 @@ class KalturaSandbox:
         with self._lock:
             self._state.rooms[room_id]["status"] = int(status)
 
+    def add_recording(
+        self, room_id: str, *, duration: int = 60, name: str | None = None, ready: bool = True, notify: bool = True
+    ) -> dict[str, Any]:
+        """A recording of the room appears (``rootEntryId`` = the room), READY unless ``ready`` is False (then
+        PRECONVERT until :meth:`set_recording_status`). A READY one is an entry whose status changed to READY: enabled
+        templates notify, unless ``notify`` is False. Answers the entry and the notifications sent."""
+        with self._lock:
+            status = STATUS_READY if ready else STATUS_PRECONVERT
+            entry = self._entries.add_recording(room_id, duration=duration, name=name, status=status)
+            deliveries = self._templates.deliveries_for_status_change(entry, None) if notify and ready else []
+        return {"entry": entry, "notifications": self._deliver(deliveries)}
+
+    def set_recording_status(self, entry_id: str, status: int, *, notify: bool = True) -> list[dict[str, Any]]:
+        """Change a recording's status (conversion done: READY); enabled templates notify. Answers what was sent."""
+        with self._lock:
+            entry, previous = self._entries.set_status(entry_id, status)
+            deliveries = self._templates.deliveries_for_status_change(entry, previous) if notify else []
+        return self._deliver(deliveries)
+
+    def _deliver(self, deliveries: list[templates.Delivery]) -> list[dict[str, Any]]:
+        """Send outside the lock (the receiver calls this sandbox back), then remember what happened."""
+        sent = []
+        for delivery in deliveries:
+            templates.send(delivery)
+            sent.append(templates.describe(delivery))
+        with self._lock:
+            self._state.notifications.extend(sent)
+        return sent
+
+    @property
+    def recordings(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [dict(entry) for entry in self._state.entries.values()]
+
+    @property
+    def notification_templates(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [templates.public(t) for t in self._state.templates.values()]
+
+    @property
+    def notifications_sent(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [dict(sent) for sent in self._state.notifications]
+
     def add_app_token(
         self,
         token_id: str | None = None,
@@ -267,6 +330,9 @@ class KalturaSandbox:
             return {
                 "partner_id": self.partner_id,
                 "rooms": [dict(room) for room in self._state.rooms.values()],
+                "recordings": [dict(entry) for entry in self._state.entries.values()],
+                "templates": [templates.public(t) for t in self._state.templates.values()],
+                "notifications": [dict(sent) for sent in self._state.notifications],
                 "calls": dict(self._state.calls),
                 "app_tokens": [asdict(token) for token in self._state.app_tokens.values()],
                 "faults": [asdict(fault) for fault in self._state.faults],
@@ -390,6 +456,28 @@ class KalturaSandbox:
         except ApiError as error:
             return error.to_api(), True
 
+    def _recording_route(self, request: Handler, raw: bytes) -> None:
+        """``POST /_sandbox/recordings`` ``{"room_id": "0_abc", "duration": 1800, "name": "...", "notify": true}``."""
+        try:
+            body = json.loads(raw or b"{}")
+            if not isinstance(body, dict) or not isinstance(body.get("room_id"), str):
+                raise ValueError('body must be {"room_id": "...", "duration": seconds}')
+            duration = body.get("duration", 60)
+            notify = body.get("notify", True)
+            if not isinstance(duration, int) or isinstance(duration, bool) or not isinstance(notify, bool):
+                raise ValueError("duration must be whole seconds and notify true or false")
+            name = body.get("name")
+            answer = self.add_recording(
+                body["room_id"], duration=duration, name=name if isinstance(name, str) else None, notify=notify
+            )
+        except ValueError as exc:
+            request.reply_json(400, {"error": str(exc)})
+            return
+        except ApiError as exc:
+            request.reply_json(404 if exc.code == "ENTRY_ID_NOT_FOUND" else 400, exc.to_api())
+            return
+        request.reply_json(201, answer)
+
     def _control(self, request: Handler, method: str, path: str, raw: bytes) -> None:
         """Local-only routes for the local stack and its tests; the sandbox never runs in AWS."""
         name = path[len(CONTROL_PREFIX) :].strip("/")
@@ -408,5 +496,7 @@ class KalturaSandbox:
         elif (method, name) == ("DELETE", "faults"):
             self.clear_faults()
             request.reply_json(200, {"cleared": True})
+        elif (method, name) == ("POST", "recordings"):
+            self._recording_route(request, raw)
         else:
             request.reply_json(404, {"error": f"no control route {method} {path}"})

@@ -152,3 +152,37 @@ def enum(value: Any, name: str, enum_type: str, allowed: tuple[int, ...]) -> int
     if number is None or number not in allowed:
         raise invalid_enum(value, name, enum_type)
     return number
+
+
+# plugins/event_notification/lib/errors/KalturaEventNotificationErrors.php
+def template_not_found(template_id: Any) -> ApiError:
+    return ApiError(
+        "EVENT_NOTIFICATION_TEMPLATE_NOT_FOUND",
+        f"Event notification template id [{template_id}] not found",
+        {"ID": template_id},
+    )
+
+
+def template_wrong_type(template_id: Any, template_type: str) -> ApiError:
+    return ApiError(
+        "EVENT_NOTIFICATION_WRONG_TYPE",
+        f"Event notification template id [{template_id}] is of type [{template_type}]",
+        {"ID": template_id, "TYPE": template_type},
+    )
+
+
+def template_duplicate_system_name(name: str) -> ApiError:
+    return ApiError(
+        "EVENT_NOTIFICATION_TEMPLATE_DUPLICATE_SYSTEM_NAME",
+        f"Event notification template with system name [{name}] already exists.",
+        {"NAME": name},
+    )
+
+
+def min_value(prop: str, value: int) -> ApiError:
+    """``APIErrors::PROPERTY_VALIDATION_MIN_VALUE`` (``KalturaObject::validatePropertyMinValue``)."""
+    return ApiError(
+        "PROPERTY_VALIDATION_MIN_VALUE",
+        f'The property "{prop}" must have a min value of {value}',
+        {"PROP_NAME": prop, "MIN_VAL": value},
+    )

@@ -99,9 +99,13 @@ class Rooms:
 
     def _new_id(self) -> str:
         entry_id = f"0_{self._sessions.random_id(8)}"
-        while entry_id in self._state.rooms or entry_id in self._other_entries:
+        while entry_id in self._state.rooms or entry_id in self._other_entries or entry_id in self._state.entries:
             entry_id = f"0_{self._sessions.random_id(8)}"
         return entry_id
+
+    def new_entry_id(self) -> str:
+        """An entry id no room, media entry or seeded entry has (entry ids are unique across types)."""
+        return self._new_id()
 
     def _create(self, entry: Mapping[str, Any], *, user_id: str) -> dict[str, Any]:
         now = self._sessions.now()

@@ -1,4 +1,5 @@
-"""What the sandbox remembers: rooms, app tokens, sessions seen, calls received, faults waiting."""
+"""What the sandbox remembers: rooms, media entries (recordings), app tokens, event notification templates and the
+notifications sent, sessions seen, calls received, faults waiting."""
 
 from __future__ import annotations
 
@@ -64,6 +65,12 @@ class RecordedRequest:
 @dataclass
 class SandboxState:
     rooms: dict[str, dict[str, Any]] = field(default_factory=dict)
+    entries: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Media entries (a room's recordings), by id."""
+    templates: dict[int, dict[str, Any]] = field(default_factory=dict)
+    """Event notification templates (system ones have ``partnerId`` 0), by id."""
+    notifications: list[dict[str, Any]] = field(default_factory=list)
+    """HTTP notifications sent: url, body, headers, the answer's status (or the error)."""
     app_tokens: dict[str, SandboxAppToken] = field(default_factory=dict)
     revoked: set[str] = field(default_factory=set)
     seen: set[str] = field(default_factory=set)

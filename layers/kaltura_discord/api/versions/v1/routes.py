@@ -48,6 +48,7 @@ from kaltura_discord.api.versions.v1.schemas import (
 from kaltura_discord.auth.tokens import MAX_TOKEN_LENGTH, ApiClaims
 from kaltura_discord.logs import get_logger
 from kaltura_discord.meetings.model import MeetingError, MeetingRequest
+from kaltura_discord.meetings.schedule import ScheduleRequest
 
 if TYPE_CHECKING:
     from kaltura_discord.config.model import GuildConfig
@@ -143,7 +144,10 @@ async def health() -> JSONResponse:
 )
 async def list_meetings(
     claims: Reader,
-    status: Annotated[Literal["active", "ended", "all"], Query(description="Which meetings.")] = "active",
+    status: Annotated[
+        Literal["active", "ended", "scheduled", "all"],
+        Query(description="Which meetings; `scheduled` (soonest first, since 1.2.0): not started yet."),
+    ] = "active",
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[
@@ -160,8 +164,11 @@ async def list_meetings(
     if status == "active":
         return _live_page(claims, page, page_size, cursor)
     repository = meetings.repository
-    if status == "all":
-        found = [m for m in repository.list_guild(claims.guild_id, None) if m.status in ("active", "ended")]
+    if status == "scheduled":
+        found = meetings.upcoming(claims.guild_id, 100)
+    elif status == "all":
+        shown_statuses = ("active", "ended", "scheduled", "cancelled")
+        found = [m for m in repository.list_guild(claims.guild_id, None) if m.status in shown_statuses]
     else:
         found = repository.list_guild(claims.guild_id, status)
     start = (page - 1) * page_size
@@ -255,9 +262,13 @@ async def create_meeting(
     ] = None,
 ) -> JSONResponse:
     config = _guild_config(claims)
-    _allowed(config, claims, "kaltura-start")
+    _allowed(config, claims, "kaltura-start" if body.scheduled_start is None else "kaltura-schedule")
     try:
-        request = MeetingRequest.parse(body.type, body.title, body.description)
+        request: MeetingRequest | ScheduleRequest = MeetingRequest.parse(body.type, body.title, body.description)
+        if body.scheduled_start is not None:
+            request = _schedule_request(body)
+        elif body.duration_minutes is not None:
+            raise MeetingError("duration_minutes goes with scheduled_start (a meeting started now has no end).")
     except MeetingError as exc:
         raise ApiError(422, "invalid_meeting", str(exc)) from None
     if idempotency_key is None:
@@ -265,8 +276,29 @@ async def create_meeting(
     return _start_once(claims, config, request, idempotency_key, _fingerprint(body))
 
 
+def _schedule_request(body: CreateMeeting) -> ScheduleRequest:
+    """A scheduled start, by the same rules as ``/kaltura-schedule`` (an offset, a minute to a year ahead)."""
+    import time
+
+    assert body.scheduled_start is not None
+    if body.scheduled_start.tzinfo is None:
+        raise MeetingError("scheduled_start needs its offset (such as +01:00 or Z): the API can't guess a time zone.")
+    return ScheduleRequest.parse(
+        body.type,
+        body.title,
+        body.scheduled_start.isoformat(),
+        body.duration_minutes,
+        body.description,
+        now=time.time(),
+    )
+
+
 def _start_once(
-    claims: ApiClaims, config: GuildConfig, request: MeetingRequest, idempotency_key: str, fingerprint: str
+    claims: ApiClaims,
+    config: GuildConfig,
+    request: MeetingRequest | ScheduleRequest,
+    idempotency_key: str,
+    fingerprint: str,
 ) -> JSONResponse:
     """The first request with a key starts the meeting and stores its response; repeats get that response."""
     store, key = backends().idempotency, key_hash(claims.user_id, idempotency_key)
@@ -308,10 +340,14 @@ def _announce(tell: Callable[[Any, Any], None]) -> None:
         log.warning("could not tell Discord about a meeting change", extra={"error": str(exc)})
 
 
-def _start(claims: ApiClaims, config: GuildConfig, request: MeetingRequest, request_id: str) -> JSONResponse:
+def _start(
+    claims: ApiClaims, config: GuildConfig, request: MeetingRequest | ScheduleRequest, request_id: str
+) -> JSONResponse:
     """The request id makes MeetingService.start idempotent: the same id never creates a second room."""
     from kaltura_discord.bot.meetings import limits_for
 
+    if isinstance(request, ScheduleRequest):
+        return _schedule(claims, config, request, request_id)
     template_room_id = getattr(config.kaltura.template_room_ids, request.type) or None
     meeting = backends().meetings.start(
         claims.guild_id,
@@ -326,6 +362,27 @@ def _start(claims: ApiClaims, config: GuildConfig, request: MeetingRequest, requ
     return _ok(MeetingResponse(version=SEMVER, data=MeetingView.of(meeting)), 201, {"Location": location})
 
 
+def _schedule(claims: ApiClaims, config: GuildConfig, request: ScheduleRequest, request_id: str) -> JSONResponse:
+    """A scheduled meeting, as ``/kaltura-schedule`` makes it: its Discord event and timers, or nothing."""
+    import time
+
+    from kaltura_discord.bot.schedule import schedule_meeting
+    from kaltura_discord.discord.rest import get_rest
+
+    meeting = schedule_meeting(
+        config,
+        claims.guild_id,
+        request_id,
+        request,
+        _member(config, claims),
+        discord=get_rest(),
+        channel_id=None,
+        deadline=time.time() + 20,
+    )
+    location = f"{VERSION.prefix}/meetings/{meeting.meeting_id}"
+    return _ok(MeetingResponse(version=SEMVER, data=MeetingView.of(meeting)), 201, {"Location": location})
+
+
 @VERSION.delete(
     "/meetings/{meeting_id}",
     tags=["meetings"],
@@ -336,7 +393,17 @@ async def end_meeting(claims: Writer, meeting_id: MeetingId) -> JSONResponse:
     config = _guild_config(claims)
     _allowed(config, claims, "kaltura-end")
     meeting = backends().meetings.end(claims.guild_id, meeting_id, _member(config, claims), config.kaltura.end_action)
+    if meeting.status == "cancelled":  # scheduled and not started: its event and timers are cancelled with it
+        import time
+
+        from kaltura_discord.bot.schedule import after_cancel
+
+        _announce(lambda _bot, discord: after_cancel(meeting, discord, time.time() + 10))
+        return _ok(MeetingResponse(version=SEMVER, data=MeetingView.of(meeting)))
     _announce(lambda bot, discord: bot.announce_ended(config, meeting, claims.display_name, discord))
+    from kaltura_discord.bot.ended import after_end  # the room remembered, attendance kept, the recording poll
+
+    after_end(config, meeting)
     return _ok(MeetingResponse(version=SEMVER, data=MeetingView.of(meeting)))
 
 
@@ -434,7 +501,7 @@ def _open_join_link(token: str) -> str:
     try:
         config = get_config(claims.guild_id)
         member = Member(claims.user_id, claims.display_name, claims.role)
-        _, url = backends().meetings.join_url(
+        joined, url = backends().meetings.join_url(
             claims.guild_id,
             claims.meeting_id,
             member,
@@ -444,6 +511,9 @@ def _open_join_link(token: str) -> str:
         # Nothing was handed out: the link stays usable (an outage, a settings read that failed...).
         uses.release(claims.token_id)
         raise
+    from kaltura_discord.bot.attendance import record_open  # best effort: never costs the person their seat
+
+    record_open(joined, claims.user_id, claims.display_name, claims.role)
     return url
 
 

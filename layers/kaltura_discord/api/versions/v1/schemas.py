@@ -10,7 +10,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from kaltura_discord.auth.records import TokenRecord
 from kaltura_discord.meetings.model import DESCRIPTION_MAX, TITLE_MAX, TITLE_MIN, Meeting
 
-SEMVER = "1.1.0"
+SEMVER = "1.2.0"
 MeetingType = Literal["meeting", "webinar", "classroom"]
 
 
@@ -47,11 +47,20 @@ class MeetingView(_Response):
     title: str
     type: MeetingType
     description: str
-    status: Literal["active", "ended"]
+    status: Literal["active", "ended", "scheduled", "cancelled"] = Field(
+        description="`scheduled` (not started yet) and `cancelled` (ended before it started) since 1.2.0."
+    )
     host: Host
     created_at: dt.datetime
     ended_at: dt.datetime | None
-    ended_by: str | None = Field(description="Discord user id of whoever ended it.")
+    ended_by: str | None = Field(description="Discord user id of whoever ended (or cancelled) it.")
+    scheduled_start: dt.datetime | None = Field(
+        default=None, description="For a scheduled meeting: when it starts (or started). Added in 1.2.0."
+    )
+    scheduled_end: dt.datetime | None = Field(default=None, description="For a scheduled meeting: when it ends.")
+    event_url: str | None = Field(
+        default=None, description="For a scheduled meeting: its Discord event. Added in 1.2.0."
+    )
 
     @classmethod
     def of(cls, meeting: Meeting) -> MeetingView:
@@ -61,12 +70,19 @@ class MeetingView(_Response):
             title=meeting.title,
             type=meeting.type,
             description=meeting.description,
-            status="ended" if meeting.status == "ended" else "active",
+            status=meeting.status if meeting.status in ("ended", "scheduled", "cancelled") else "active",
             host=Host(id=meeting.host_id, name=meeting.host_name),
             created_at=dt.datetime.fromtimestamp(meeting.created_at, tz=dt.UTC),
             ended_at=dt.datetime.fromtimestamp(meeting.ended_at, tz=dt.UTC) if meeting.ended_at else None,
             ended_by=meeting.ended_by,
+            scheduled_start=_time(meeting.scheduled_start),
+            scheduled_end=_time(meeting.scheduled_end),
+            event_url=f"https://discord.com/events/{meeting.guild_id}/{meeting.event_id}" if meeting.event_id else None,
         )
+
+
+def _time(epoch: int | None) -> dt.datetime | None:
+    return dt.datetime.fromtimestamp(epoch, tz=dt.UTC) if epoch is not None else None
 
 
 class MeetingResponse(_Versioned):
@@ -100,6 +116,14 @@ class CreateMeeting(BaseModel):
         description=f"{TITLE_MIN}-{TITLE_MAX} characters once runs of whitespace are collapsed.",
     )
     description: Text = Field(default="", max_length=DESCRIPTION_MAX)
+    scheduled_start: dt.datetime | None = Field(
+        default=None,
+        description="Schedule it instead of starting it now: when it starts (with its offset), at least a minute "
+        "ahead and at most a year. It gets a Discord event, a reminder and starts by itself. Added in 1.2.0.",
+    )
+    duration_minutes: int | None = Field(
+        default=None, ge=5, le=1440, description="With `scheduled_start`: how long it lasts (default 60)."
+    )
 
 
 class JoinLink(_Response):
