@@ -7,7 +7,6 @@ peak RSS belong to that measurement alone. Figures are printed as a table; ``--j
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import statistics
@@ -132,6 +131,44 @@ def child_cold() -> dict[str, Any]:
     assert module.handler(event, None)["statusCode"] == 200
     done = time.perf_counter()
     return {"import_init_ms": (imported - started) * 1000, "first_ping_ms": (done - before_ping) * 1000}
+
+
+def child_cold_localized() -> dict[str, Any]:
+    """A fresh container: PING, then the first /kaltura-help in English (routing and handlers load), then the first
+    in German: what reading its catalog adds (stdlib gettext, one .mo file), and the catalog alone for each language."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("interactions_app", REPO / "functions/interactions/app.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    from tests.support.interactions import command, signed_event
+
+    assert module.handler(signed_event({"type": 1, "id": "1", "application_id": "1", "token": "t"}), None)
+    pinged_without_catalogs = "kaltura_discord.i18n" not in sys.modules and "gettext" not in sys.modules
+    _memory_config()
+    english, german = command("kaltura-help"), command("kaltura-help")
+    german["locale"] = "de"
+    started = time.perf_counter()
+    assert json.loads(module.handler(signed_event(english), None)["body"])["type"] == 4
+    english_done = time.perf_counter()
+    assert json.loads(module.handler(signed_event(german), None)["body"])["type"] == 4
+    german_done = time.perf_counter()
+    from kaltura_discord import i18n
+
+    catalogs = {}
+    for locale in i18n.SHIPPED:
+        if locale == "de":
+            continue
+        before = time.perf_counter()
+        i18n.translator(locale)
+        catalogs[locale] = (time.perf_counter() - before) * 1000
+    return {
+        "ping_loaded_no_catalog": pinged_without_catalogs,
+        "first_help_en_ms": (english_done - started) * 1000,
+        "first_help_de_after_en_ms": (german_done - english_done) * 1000,
+        "catalog_load_ms": catalogs,
+    }
 
 
 def child_ours() -> dict[str, Any]:
@@ -729,6 +766,7 @@ def print_live_index(index: dict[str, Any]) -> None:
 
 CHILDREN: dict[str, Callable[[], dict[str, Any]]] = {
     "cold": child_cold,
+    "cold_localized": child_cold_localized,
     "ours": child_ours,
     "flask": child_flask,
     "start_path": child_start_path,
@@ -744,6 +782,12 @@ CHILDREN: dict[str, Callable[[], dict[str, Any]]] = {
 
 
 def main() -> int:
+    if len(sys.argv) == 3 and sys.argv[1] == "--child" and sys.argv[2] in CHILDREN:
+        # Without argparse: it imports gettext, which a cold start must pay for itself (the catalogs use it).
+        print(json.dumps(CHILDREN[sys.argv[2]]()))
+        return 0
+    import argparse
+
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--child", choices=sorted(CHILDREN))
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
@@ -765,6 +809,7 @@ def main() -> int:
         return 0
 
     colds = [_child("cold") for _ in range(COLD_RUNS)]
+    localized = [_child("cold_localized") for _ in range(COLD_RUNS)]
     ours, flask = _child("ours"), _child("flask")
     start_path, config_lookup, trips = _child("start_path"), _child("config_lookup"), _child("start_round_trips")
     api_colds = [_child("api_cold") for _ in range(COLD_RUNS)]
@@ -773,6 +818,10 @@ def main() -> int:
     figures = {
         "cold_import_init_ms": statistics.median(c["import_init_ms"] for c in colds),
         "cold_first_ping_ms": statistics.median(c["first_ping_ms"] for c in colds),
+        "cold_ping_loads_no_catalog": all(c["ping_loaded_no_catalog"] for c in localized),
+        "cold_first_help_en_ms": statistics.median(c["first_help_en_ms"] for c in localized),
+        "cold_first_help_de_after_en_ms": statistics.median(c["first_help_de_after_en_ms"] for c in localized),
+        "cold_catalog_load_ms": statistics.median(v for c in localized for v in c["catalog_load_ms"].values()),
         "ours": ours,
         "flask_discord_interactions": flask,
         "ratio_ping": flask["ping"]["median_us"] / ours["ping"]["median_us"],
@@ -790,6 +839,12 @@ def main() -> int:
     rows = [
         ("Cold start, import + init (median of 10)", f"{figures['cold_import_init_ms']:.1f} ms", "< 80 ms"),
         ("Cold start, first PING after init", f"{figures['cold_first_ping_ms']:.2f} ms", ""),
+        (
+            "Cold: first /kaltura-help, English / then German",
+            f"{figures['cold_first_help_en_ms']:.1f} / {figures['cold_first_help_de_after_en_ms']:.1f} ms",
+            "PING reads no catalog: " + ("yes" if figures["cold_ping_loads_no_catalog"] else "NO"),
+        ),
+        ("Cold: reading one more catalog (median)", f"{figures['cold_catalog_load_ms']:.2f} ms", ""),
         ("Warm PING median / p99", f"{ours['ping']['median_us']:.0f} / {ours['ping']['p99_us']:.0f} us", "< 120 us"),
         (
             "Warm /kaltura-help median / p99",

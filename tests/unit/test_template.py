@@ -298,3 +298,44 @@ def test_samconfig_builds_cached_parallel_without_docker_and_deploys_with_the_ca
     assert config["default"]["validate"]["parameters"]["lint"] is True
     capabilities = config["default"]["deploy"]["parameters"]["capabilities"].split()
     assert set(capabilities) == {"CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"}
+
+
+# ---- scheduled work: EventBridge Scheduler ----------------------------------------------------------------------
+
+SCHEDULES_ARN = "arn:${AWS::Partition}:scheduler:${AWS::Region}:${AWS::AccountId}:schedule/${ScheduleGroup}/*"
+
+
+def test_scheduler_assumes_a_role_that_may_only_invoke_the_worker(resources: dict[str, Any]) -> None:
+    assert resources["ScheduleGroup"]["Type"] == "AWS::Scheduler::ScheduleGroup"
+    role = resources["SchedulerRole"]["Properties"]
+    [trust] = role["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"Service": "scheduler.amazonaws.com"} and trust["Action"] == "sts:AssumeRole"
+    assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": "AWS::AccountId"}}  # no confused deputy
+    assert "Policies" not in role and "ManagedPolicyArns" not in role
+    policy = resources["SchedulerInvokePolicy"]["Properties"]
+    assert policy["RoleName"] == "SchedulerRole"
+    [invoke] = policy["PolicyDocument"]["Statement"]
+    assert (invoke["Action"], invoke["Resource"]) == ("lambda:InvokeFunction", "WorkerFunction.Arn")
+
+
+def test_only_the_worker_and_the_api_set_schedules_in_the_group_and_pass_only_that_role(
+    resources: dict[str, Any],
+) -> None:
+    for function in FUNCTIONS:
+        statements = _statements(resources, function)
+        schedules = [s for s in statements if any(a.startswith("scheduler:") for a in _actions(s))]
+        passes = [s for s in statements if "iam:PassRole" in _actions(s)]
+        if function == "InteractionsFunction":
+            assert schedules == [] and passes == []
+            continue
+        assert [(s["Resource"], _actions(s)) for s in schedules] == [
+            (SCHEDULES_ARN, {"scheduler:CreateSchedule", "scheduler:DeleteSchedule"})
+        ]
+        [passing] = passes
+        assert passing["Resource"] == "SchedulerRole.Arn"
+        assert passing["Condition"] == {"StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}}
+        variables = resources[function]["Properties"]["Environment"]["Variables"]
+        assert variables["SCHEDULE_GROUP"] == "ScheduleGroup" and variables["SCHEDULER_ROLE_ARN"] == "SchedulerRole.Arn"
+    api = resources["ApiFunction"]["Properties"]["Environment"]["Variables"]
+    assert api["WORKER_FUNCTION_ARN"] == "WorkerFunction.Arn"
+    assert "WORKER_FUNCTION_ARN" not in resources["WorkerFunction"]["Properties"]["Environment"]["Variables"]

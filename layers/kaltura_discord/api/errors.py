@@ -21,6 +21,7 @@ from kaltura_discord.meetings.model import (
     MeetingError,
     MeetingLimitReached,
     MeetingNotFound,
+    MeetingNotStarted,
     MeetingPermissionDenied,
 )
 from kaltura_discord.settings import ConfigurationError
@@ -102,6 +103,8 @@ def _meeting_error(exc: MeetingError) -> ApiError:
         return ApiError(404, "meeting_not_found", "No meeting with this id is running or has run in this server.")
     if isinstance(exc, MeetingAlreadyEnded):
         return ApiError(409, "meeting_ended", _plain(str(exc)))
+    if isinstance(exc, MeetingNotStarted):
+        return ApiError(409, "meeting_not_started", _plain(_discord_times(str(exc))))
     if isinstance(exc, MeetingPermissionDenied):
         return ApiError(403, "forbidden", _plain(str(exc)))
     if isinstance(exc, InvalidMeetingOptions):

@@ -34,7 +34,7 @@ from kaltura_discord.meetings.model import (
     MeetingRequest,
 )
 from kaltura_discord.meetings.schedule import ScheduleRequest
-from kaltura_discord.meetings.service import MeetingOutcomeUnknown, Member
+from kaltura_discord.meetings.service import MeetingOutcomeUnknown, MeetingService, Member
 from kaltura_discord.text import escape_markdown
 
 log = get_logger(__name__)
@@ -163,8 +163,9 @@ def _member(job: Job, config: GuildConfig) -> Member:
     return _job_member(job, config)
 
 
-class ScheduleRefused(MeetingError):
-    """Discord, or the timers, would not take the schedule: nothing was kept; the message says what to do."""
+class ScheduleRefused(MeetingBackendUnavailable):
+    """Discord, or the timers, would not take the schedule: nothing was kept; the message says what to do (over
+    HTTP a 503 ``backend_unavailable`` carrying that message)."""
 
 
 def schedule_meeting(
@@ -177,20 +178,22 @@ def schedule_meeting(
     discord: DiscordRest,
     channel_id: str | None,
     deadline: float,
+    meetings: MeetingService | None = None,
 ) -> Meeting:
     """Record the meeting, create its Discord event, set its timers: all of it, or nothing (a MeetingError, for
     the person). A repeat with the same ``request_id`` returns the meeting made the first time (its event is not
     made again; its timers, named after it, are set once)."""
     from kaltura_discord.bot.meetings import limits_for, service
 
-    meeting = service().schedule(guild_id, request_id, request, host, channel_id=channel_id, limits=limits_for(config))
+    meetings = meetings or service()
+    meeting = meetings.schedule(guild_id, request_id, request, host, channel_id=channel_id, limits=limits_for(config))
     if meeting.status != "scheduled":
         return meeting  # a repeat of a request whose meeting has moved on (started, cancelled)
     problem = None
     if not meeting.event_id:
         try:
             event_id = _create_event(meeting, discord, deadline)
-            service().repository.set_event(meeting, event_id)
+            meetings.repository.set_event(meeting, event_id)
             meeting = meeting.with_changes(event_id=event_id)
         except DiscordError as exc:
             problem = _event_refusal(exc)
@@ -206,7 +209,7 @@ def schedule_meeting(
                 "minute; if it keeps happening, tell a server admin."
             )
     if problem is not None:
-        _undo(meeting, host, discord, deadline)
+        _undo(meeting, host, discord, deadline, meetings)
         raise ScheduleRefused(problem)
     return meeting
 
@@ -332,10 +335,8 @@ def cancel_timers(meeting: Meeting) -> None:
             log.warning("could not remove a timer", extra={"meeting_id": meeting.meeting_id, "error": str(exc)})
 
 
-def _undo(meeting: Meeting, host: Member, discord: DiscordRest, deadline: float) -> None:
+def _undo(meeting: Meeting, host: Member, discord: DiscordRest, deadline: float, meetings: MeetingService) -> None:
     """Nothing half-written: the event, the timers and the record go again."""
-    from kaltura_discord.bot.meetings import service
-
     cancel_timers(meeting)
     if meeting.event_id:
         try:
@@ -344,7 +345,7 @@ def _undo(meeting: Meeting, host: Member, discord: DiscordRest, deadline: float)
             if not exc.not_found:
                 log.error("could not delete the event of an undone schedule", extra={"meeting_id": meeting.meeting_id})
     try:
-        service().discard_scheduled(meeting, host)
+        meetings.discard_scheduled(meeting, host)
     except Exception as exc:
         log.error("could not remove an undone schedule", extra={"meeting_id": meeting.meeting_id, "error": str(exc)})
 

@@ -66,7 +66,8 @@ _DESCRIPTIONS = {
     "(`not_a_member`, `missing_permission`), or the server's settings refuse it (`forbidden`, `command_disabled`, "
     "`tokens_disabled`).",
     404: "Not found in the token's server (`meeting_not_found`).",
-    409: "Conflicts with the current state (`meeting_ended`, `request_in_progress`, `config_conflict`).",
+    409: "Conflicts with the current state (`meeting_ended`, `meeting_not_started`, `request_in_progress`, "
+    "`config_conflict`).",
     410: "The join link was used already (`join_link_used`).",
     412: "`If-Match` does not match the configuration's current version (`precondition_failed`).",
     429: "A server or member limit (`meetings.*` in the server's configuration) refuses it for now "
@@ -222,7 +223,9 @@ async def get_meeting(claims: Reader, meeting_id: MeetingId) -> JSONResponse:
 
 
 def _fingerprint(body: CreateMeeting) -> str:
-    return hashlib.sha256(json.dumps(body.model_dump(), sort_keys=True).encode()).hexdigest()
+    # Fields left out (None) are left out of the fingerprint too: a body from before 1.2.0 keeps its fingerprint.
+    dumped = body.model_dump(mode="json", exclude_none=True)
+    return hashlib.sha256(json.dumps(dumped, sort_keys=True).encode()).hexdigest()
 
 
 @VERSION.post(
@@ -377,7 +380,8 @@ def _schedule(claims: ApiClaims, config: GuildConfig, request: ScheduleRequest, 
         _member(config, claims),
         discord=get_rest(),
         channel_id=None,
-        deadline=time.time() + 20,
+        deadline=time.time() + 7,  # within the API function's 10 s
+        meetings=backends().meetings,
     )
     location = f"{VERSION.prefix}/meetings/{meeting.meeting_id}"
     return _ok(MeetingResponse(version=SEMVER, data=MeetingView.of(meeting)), 201, {"Location": location})
