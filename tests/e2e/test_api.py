@@ -120,4 +120,8 @@ def test_meetings_changed_over_http_are_announced_in_discord(stack: RunningStack
     ended = stack.http.delete(f"{api}/meetings/{meeting_id}", headers=auth)
     assert ended.status_code == 200 and ended.json()["data"]["status"] == "ended"
     edits = stack.wait_for(lambda c: c["method"] == "PATCH" and c["path"].startswith("/channels/"), count=1)
-    assert any(e["body"]["embeds"][0]["title"] == "Started in Discord" and not e["body"]["components"] for e in edits)
+    assert any(
+        e["body"]["embeds"][0]["title"] == "Started in Discord"
+        and [b["label"] for row in e["body"]["components"] for b in row["components"]] == ["Attendance"]
+        for e in edits
+    )  # ended: no Join, Share or End any more, only who joined (for the host and moderators)

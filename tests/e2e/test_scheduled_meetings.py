@@ -48,7 +48,9 @@ def meeting_id_of(card: dict[str, Any]) -> str:
 
 
 def events(stack: RunningStack) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = stack.http.get(f"{stack.standin_root}/_standin/guilds/{GUILD}/scheduled-events").json()
+    found: list[dict[str, Any]] = stack.http.get(
+        f"{stack.standin_root}/_standin/guilds/{GUILD}/scheduled-events"
+    ).json()
     return found
 
 

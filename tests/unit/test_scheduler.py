@@ -34,7 +34,9 @@ def test_names_are_valid_stable_and_distinct() -> None:
     assert len(schedule_name("x" * 200, "y" * 200)) <= 64
 
 
-def test_a_schedule_is_one_exact_time_deleting_itself_after_it_ran(stubbed: tuple[EventBridgeScheduler, Stubber]) -> None:
+def test_a_schedule_is_one_exact_time_deleting_itself_after_it_ran(
+    stubbed: tuple[EventBridgeScheduler, Stubber],
+) -> None:
     eventbridge, stub = stubbed
     job = {"kind": "meeting_scheduled_start", "interaction_id": "meeting_scheduled_start:abcdefghij"}
     at = 4_102_444_800.0  # 2100-01-01T00:00:00Z

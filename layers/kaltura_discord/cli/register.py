@@ -261,6 +261,9 @@ def register(
         if not isinstance(registered, list):
             raise RegistrationError(f"GET {path}: expected a list of commands, got {type(registered).__name__}")
         changes = diff(desired, registered, guild=guild_id is not None)
+        if dry_run:
+            out.info("The body of the bulk overwrite (PUT), localizations included:")
+            out.info(json.dumps(desired, indent=2, ensure_ascii=False))
         if changes.empty:
             out.info(f"Up to date: the {len(registered)} registered command(s) match the definitions. Nothing sent.")
             return EXIT_OK
@@ -268,8 +271,6 @@ def register(
             out.info(line)
         summary = f"{len(changes.added)} added, {len(changes.changed)} changed, {len(changes.removed)} removed"
         if dry_run:
-            out.info("The body of the bulk overwrite (PUT), localizations included:")
-            out.info(json.dumps(desired, indent=2, ensure_ascii=False))
             out.info(f"Dry run: would send one bulk overwrite ({summary}). Nothing was sent.")
             return EXIT_OK
         stored = registrar.request("PUT", body=desired)

@@ -15,6 +15,10 @@ guild simply is not found:
 - ``sk = STARTS#<user>#<hour>``: starts by one member in one clock hour (``max_starts_per_member_per_hour``),
   counted with a conditional update; expires after two hours.
 - ``sk = SHARED#<meeting>#<user>``: when a member may share a meeting again (``share_cooldown_seconds``).
+- ``sk = ATTEND#<meeting>#<user>`` (who opened a join link, :mod:`.attendance`) and
+  ``sk = RECORDING#<meeting>#<entry>`` (a recording's message, posted once, :mod:`.recordings`), kept as long as
+  the meeting; outside the guild's partition, ``pk = ROOM#<room>`` (which meeting a Kaltura room is) and
+  ``pk = KALTURA#NOTIFICATION#<body hash>`` (a Kaltura notification already handled), also in :mod:`.recordings`.
 """
 
 from __future__ import annotations

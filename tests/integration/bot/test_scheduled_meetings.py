@@ -3,7 +3,6 @@ loopback, and the local scheduler driven by a fake clock (its jobs go through a 
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -160,7 +159,10 @@ def test_reminder_then_start_makes_one_room_activates_the_event_and_notifies(
 
     # A second fire of the same schedule (EventBridge delivers at least once) changes nothing.
     start_event = Job.scheduled(
-        "meeting_scheduled_start", live.meeting_id, float(live.scheduled_start or 0), guild_id=GUILD_ID,
+        "meeting_scheduled_start",
+        live.meeting_id,
+        float(live.scheduled_start or 0),
+        guild_id=GUILD_ID,
         payload={"meeting_id": live.meeting_id},
     )
     assert Worker().run(start_event.to_dict()) == {"status": "duplicate"}

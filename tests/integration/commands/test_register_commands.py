@@ -102,7 +102,7 @@ def test_first_run_sends_one_put(discord: Discord, capsys: pytest.CaptureFixture
     assert [normalise(c) for c in discord.registered()] == [normalise(c) for c in desired()]
     out, _ = assert_no_token(capsys)
     assert "+ /kaltura-help (new)" in out and "+ /kaltura-token (new)" in out
-    assert "Applied with one bulk overwrite: 8 added, 0 changed, 0 removed." in out
+    assert f"Applied with one bulk overwrite: {len(COMMANDS)} added, 0 changed, 0 removed." in out
 
 
 def test_no_change_means_no_put(discord: Discord, capsys: pytest.CaptureFixture[str]) -> None:
@@ -112,7 +112,7 @@ def test_no_change_means_no_put(discord: Discord, capsys: pytest.CaptureFixture[
     (get,) = discord.calls("GET")
     assert get.path == discord.path()
     out, _ = assert_no_token(capsys)
-    assert "Up to date: the 8 registered command(s) match the definitions. Nothing sent." in out
+    assert f"Up to date: the {len(COMMANDS)} registered command(s) match the definitions. Nothing sent." in out
 
 
 def outdated() -> list[dict[str, Any]]:
@@ -166,7 +166,10 @@ def test_dry_run_sends_nothing(discord: Discord, capsys: pytest.CaptureFixture[s
     assert discord.calls("PUT") == []
     assert discord.registered() == []
     out, _ = assert_no_token(capsys)
-    assert "Dry run: would send one bulk overwrite (8 added, 0 changed, 0 removed). Nothing was sent." in out
+    assert (
+        f"Dry run: would send one bulk overwrite ({len(COMMANDS)} added, 0 changed, 0 removed). Nothing was sent."
+        in out
+    )
 
 
 def test_guild_scope(discord: Discord) -> None:

@@ -40,7 +40,8 @@ def test_the_nine_commands_in_order() -> None:
     ]
     for command in COMMANDS:
         assert command.contexts == (0,) and command.integration_types == (0,)
-        assert command.version == {"kaltura-config": "1.1.0", "kaltura-token": "2.0.0"}.get(command.name, "1.0.0")
+        versions = {"kaltura-config": "1.1.0", "kaltura-token": "2.0.0", "kaltura-schedule": "1.0.0"}
+        assert command.version == versions.get(command.name, "1.0.1")  # 1.0.1: translations (issue 15)
         assert command.version.startswith(("1.", "2."))
         assert command.deprecated is None
 

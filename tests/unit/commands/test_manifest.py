@@ -206,7 +206,7 @@ def test_check_manifest_fails_when_not_regenerated(tmp_path: Path) -> None:
 
     bumped = [dataclasses.replace(c, version="1.1.0") if c.name == "kaltura-start" else c for c in changed]
     assert check_manifest(bumped, path) == [
-        "/kaltura-start is version 1.1.0 but the manifest says 1.0.0: run "
+        "/kaltura-start is version 1.1.0 but the manifest says 1.0.1: run "
         "python scripts/generate_command_docs.py --write"
     ]
     fewer = [c for c in COMMANDS if c.name != "kaltura-help"]

@@ -402,7 +402,7 @@ async def end_meeting(claims: Writer, meeting_id: MeetingId) -> JSONResponse:
 
         from kaltura_discord.bot.schedule import after_cancel
 
-        _announce(lambda _bot, discord: after_cancel(meeting, discord, time.time() + 10))
+        _announce(lambda _bot, discord: after_cancel(meeting, discord, time.time() + 5))
         return _ok(MeetingResponse(version=SEMVER, data=MeetingView.of(meeting)))
     _announce(lambda bot, discord: bot.announce_ended(config, meeting, claims.display_name, discord))
     from kaltura_discord.bot.ended import after_end  # the room remembered, attendance kept, the recording poll
