@@ -144,7 +144,7 @@ def test_autocomplete_list_and_paging(stack: RunningStack) -> None:
     first_page = listing["data"]
     assert first_page["embeds"][0]["title"] == "Live meetings (7)"
     assert len(first_page["components"][0]["components"]) == 5
-    previous, following = first_page["components"][1]["components"]
+    previous, following = first_page["components"][-1]["components"]
     assert previous["disabled"] is True and following["disabled"] is False
 
     pressed = interaction(3, {"custom_id": following["custom_id"], "component_type": 2}, guild_id=guild)

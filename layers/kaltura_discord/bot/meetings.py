@@ -179,7 +179,18 @@ def list_page(page: LivePage, number: int, upcoming: list[Meeting] | None = None
                 responses.button(f"Join {m.title}", custom_id=f"{JOIN}:{m.meeting_id}", style=ButtonStyle.SUCCESS)
                 for m in page.meetings
             )
-        )
+        ),
+        # Who joined so far: answered to each meeting's host and the server's moderators only (bot.attendance).
+        responses.action_row(
+            *(
+                responses.button(
+                    f"Attendance {m.short_id}",
+                    custom_id=f"{attendance.ATTENDANCE}:{m.meeting_id}",
+                    style=ButtonStyle.SECONDARY,
+                )
+                for m in page.meetings
+            )
+        ),
     ]
     if page.newer or page.older:
         newer = f"{PAGE}:{number - 1}:newer:{page.newer}" if page.newer else f"{PAGE}:1:first"

@@ -78,20 +78,27 @@ def page_of(count: int, *, newer: str | None = None, older: str | None = None, t
 def test_list_pages_carry_cursors_into_the_live_index() -> None:
     first = list_page(page_of(PAGE_SIZE, older="CUR1", total=PAGE_SIZE * 2 + 1), 1)
     assert len(first["components"][0]["components"]) == PAGE_SIZE
-    previous, following = first["components"][1]["components"]
+    previous, following = first["components"][2]["components"]
     assert (previous["disabled"], following["disabled"]) == (True, False)
     assert following["custom_id"] == "meetings-page:2:older:CUR1"
     assert first["embeds"][0]["title"] == f"Live meetings ({PAGE_SIZE * 2 + 1})"
     last = list_page(page_of(1, newer="CUR9", total=PAGE_SIZE * 2 + 1), 3)
     assert last["embeds"][0]["footer"]["text"] == "Page 3 of 3"
-    previous, following = last["components"][1]["components"]
+    previous, following = last["components"][2]["components"]
     assert previous["custom_id"] == "meetings-page:2:newer:CUR9" and following["disabled"] is True
     assert previous["custom_id"] != following["custom_id"]  # Discord needs custom ids unique in a message
     assert len(last["components"][0]["components"]) == 1
 
 
+def test_list_pages_offer_each_meetings_attendance() -> None:
+    joins, attendance = list_page(page_of(3), 1)["components"]
+    assert [b["custom_id"] for b in attendance["components"]] == [
+        b["custom_id"].replace("meeting-join:", "meeting-attendance:") for b in joins["components"]
+    ]
+
+
 def test_single_page_has_no_navigation_and_empty_list_says_how_to_start() -> None:
-    assert len(list_page(page_of(1), 1)["components"]) == 1
+    assert len(list_page(page_of(1), 1)["components"]) == 2  # joins and attendance, no page buttons
     assert "/kaltura-start" in list_page(page_of(0), 1)["content"]
 
 
