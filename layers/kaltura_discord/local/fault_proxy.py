@@ -32,16 +32,16 @@ import json
 import re
 import socket
 import struct
-import sys
 import threading
 import uuid
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, Final, Literal, get_args
 from urllib.parse import parse_qs, urlsplit
 
+from kaltura_discord.local.http_server import ConnectionTrackingServer
 from kaltura_discord.logs import get_logger
 
 log = get_logger(__name__)
@@ -264,34 +264,14 @@ def _error_answer(flavour: str, fault: Fault) -> tuple[int, dict[str, str], byte
     return status, headers, json.dumps({"message": f"{status}: {phrase}", "code": 0}).encode()
 
 
-class _ProxyServer(ThreadingHTTPServer):
+class _ProxyServer(ConnectionTrackingServer):
     daemon_threads = True
     request_queue_size = 1024
+    failure_message = "fault proxy request failed"
 
     def __init__(self, address: tuple[str, int], proxy: FaultProxy) -> None:
         self.proxy = proxy
-        self._connections: set[socket.socket] = set()
-        self._connections_lock = threading.Lock()
         super().__init__(address, _ProxyHandler)
-
-    def track(self, connection: socket.socket, *, add: bool) -> None:
-        with self._connections_lock:
-            if add:
-                self._connections.add(connection)
-            else:
-                self._connections.discard(connection)
-
-    def close_connections(self) -> None:
-        with self._connections_lock:
-            connections = list(self._connections)
-        for connection in connections:
-            with contextlib.suppress(OSError):
-                connection.shutdown(socket.SHUT_RDWR)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        if isinstance(sys.exc_info()[1], OSError):
-            return  # a client that went away, or a connection this proxy dropped on purpose
-        log.exception("fault proxy request failed", extra={"target": self.proxy.name})
 
 
 class _ProxyHandler(BaseHTTPRequestHandler):

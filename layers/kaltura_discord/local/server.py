@@ -6,19 +6,17 @@ Deferred jobs run in-process after the response has been written, as the asynchr
 from __future__ import annotations
 
 import base64
-import contextlib
 import json
 import queue
-import socket
-import sys
 import threading
 import time
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any, Final
 
 from kaltura_discord import deadline
 from kaltura_discord.bot.jobs import DispatchError, Job
+from kaltura_discord.local.http_server import ConnectionTrackingServer
 from kaltura_discord.logs import get_logger
 
 if TYPE_CHECKING:
@@ -274,33 +272,9 @@ class LocalServer:
             self.dispatcher.shutdown()
 
 
-class _Server(ThreadingHTTPServer):
-    """Daemon handler threads, a real backlog, open connections tracked so :meth:`LocalServer.stop` can close the
-    idle keep-alive ones, and no tracebacks for clients that hung up."""
+class _Server(ConnectionTrackingServer):
+    """Daemon handler threads and a real backlog; :meth:`LocalServer.stop` closes the idle keep-alive
+    connections."""
 
     daemon_threads = True
     request_queue_size = REQUEST_QUEUE_SIZE
-
-    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
-        self._connections: set[socket.socket] = set()
-        self._connections_lock = threading.Lock()
-        super().__init__(address, handler)
-
-    def track(self, connection: socket.socket, *, add: bool) -> None:
-        with self._connections_lock:
-            if add:
-                self._connections.add(connection)
-            else:
-                self._connections.discard(connection)
-
-    def close_connections(self) -> None:
-        with self._connections_lock:
-            connections = list(self._connections)
-        for connection in connections:
-            with contextlib.suppress(OSError):
-                connection.shutdown(socket.SHUT_RDWR)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        if isinstance(sys.exc_info()[1], OSError):
-            return
-        log.exception("local server request failed")

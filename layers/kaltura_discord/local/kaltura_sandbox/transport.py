@@ -13,14 +13,13 @@ import json
 import re
 import socket
 import struct
-import sys
-import threading
 from collections.abc import Mapping
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 from xml.sax.saxutils import escape
 
+from kaltura_discord.local.http_server import ConnectionTrackingServer
 from kaltura_discord.logs import get_logger
 
 if TYPE_CHECKING:
@@ -92,38 +91,16 @@ class Handler(BaseHTTPRequestHandler):
             self.connection.close()
 
 
-class Server(ThreadingHTTPServer):
+class Server(ConnectionTrackingServer):
     """Handler threads are joined on close, so a stopped sandbox leaves nothing running behind a test."""
 
     daemon_threads = False
     request_queue_size = 128
+    failure_message = "kaltura sandbox request failed"
 
     def __init__(self, address: tuple[str, int], sandbox: KalturaSandbox) -> None:
         self.sandbox = sandbox
-        self._connections: set[socket.socket] = set()
-        self._connections_lock = threading.Lock()
         super().__init__(address, Handler)
-
-    def track(self, connection: socket.socket, *, add: bool) -> None:
-        with self._connections_lock:
-            if add:
-                self._connections.add(connection)
-            else:
-                self._connections.discard(connection)
-
-    def close_connections(self) -> None:
-        """Unblock handler threads waiting on idle keep-alive connections so shutdown can join them."""
-        with self._connections_lock:
-            connections = list(self._connections)
-        for connection in connections:
-            with contextlib.suppress(OSError):
-                connection.shutdown(socket.SHUT_RDWR)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        error = sys.exc_info()[1]
-        if isinstance(error, (ConnectionError, TimeoutError, OSError)):
-            return
-        logger.exception("kaltura sandbox request failed")
 
 
 def request_params(handler: Handler, method: str, raw: bytes) -> dict[str, Any]:
