@@ -431,16 +431,20 @@ class MeetingRepository(dynamodb.TableAdapter):
             )
         return meeting.with_changes(status="ended", ended_at=now, ended_by=ended_by)
 
-    def _end_update(self, meeting: Meeting, ended_by: str, now: int) -> Any:
+    def _end_update(
+        self, meeting: Meeting, ended_by: str, now: int, *, was: str = "active", becomes: str = "ended"
+    ) -> Any:
+        """``was`` -> ``becomes`` (ended, or cancelled before it started), who did it and when, kept for the
+        ended meetings' retention; conditional on the meeting still being ``was``."""
         return {
             "TableName": self.table,
             "Key": _key(meeting.guild_id, meeting.meeting_id),
-            "UpdateExpression": "SET #status = :ended, ended_at = :now, ended_by = :by, expires_at = :expires",
-            "ConditionExpression": "#status = :active",
+            "UpdateExpression": "SET #status = :becomes, ended_at = :now, ended_by = :by, expires_at = :expires",
+            "ConditionExpression": "#status = :was",
             "ExpressionAttributeNames": {"#status": "status"},
             "ExpressionAttributeValues": {
-                ":ended": {"S": "ended"},
-                ":active": {"S": "active"},
+                ":becomes": {"S": becomes},
+                ":was": {"S": was},
                 ":now": {"N": str(now)},
                 ":by": {"S": ended_by},
                 ":expires": {"N": str(now + ENDED_RETENTION_SECONDS)},
@@ -556,20 +560,7 @@ class MeetingRepository(dynamodb.TableAdapter):
         """``scheduled`` -> ``cancelled`` (kept like an ended meeting), out of the scheduled index. A meeting that
         is no longer scheduled is returned as it is now (it started meanwhile, or was cancelled already)."""
         now = int(self._clock())
-        update = {
-            "TableName": self.table,
-            "Key": _key(meeting.guild_id, meeting.meeting_id),
-            "UpdateExpression": "SET #status = :cancelled, ended_at = :now, ended_by = :by, expires_at = :expires",
-            "ConditionExpression": "#status = :scheduled",
-            "ExpressionAttributeNames": {"#status": "status"},
-            "ExpressionAttributeValues": {
-                ":cancelled": {"S": "cancelled"},
-                ":scheduled": {"S": "scheduled"},
-                ":now": {"N": str(now)},
-                ":by": {"S": cancelled_by},
-                ":expires": {"N": str(now + ENDED_RETENTION_SECONDS)},
-            },
-        }
+        update = self._end_update(meeting, cancelled_by, now, was="scheduled", becomes="cancelled")
         current = self._leave_schedule(meeting, update)
         if current is not None:
             return current
