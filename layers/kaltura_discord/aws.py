@@ -58,7 +58,19 @@ NOT_PROCESSED_CODES: Final = frozenset(
 )
 """Refusals that prove the request was not acted on, so even a write may be sent again."""
 SAFE_TO_REPEAT: Final = frozenset(
-    {"get_item", "query", "scan", "batch_get_item", "describe_table", "get_secret_value", "invoke"}
+    {
+        "get_item",
+        "query",
+        "scan",
+        "batch_get_item",
+        "describe_table",
+        "get_secret_value",
+        "invoke",
+        # EventBridge Scheduler: a schedule's name is derived from its work, so a repeat is a ConflictException
+        # (created already) or a ResourceNotFoundException (deleted already), both taken as done.
+        "create_schedule",
+        "delete_schedule",
+    }
 )
 
 

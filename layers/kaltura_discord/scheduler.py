@@ -62,13 +62,12 @@ class EventBridgeScheduler:
 
     @property
     def client(self) -> Any:
+        """Deadline-bound (:class:`~kaltura_discord.aws.BoundedClient`): within a request's deadline (the REST API)
+        each call fits the time left; without one (the worker, within its 15 minutes) the ordinary client."""
         if self._client is None:
-            import boto3
-            from botocore.config import Config
+            from kaltura_discord.aws import BoundedClient
 
-            self._client = boto3.client(
-                "scheduler", config=Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 3})
-            )
+            self._client = BoundedClient("scheduler", _standard_client)
         return self._client
 
     def schedule(self, name: str, at: float, job: dict[str, Any]) -> None:
@@ -100,6 +99,13 @@ class EventBridgeScheduler:
             if _code(exc) == "ResourceNotFoundException":
                 return
             raise SchedulerError(f"could not cancel {name}: {_code(exc) or type(exc).__name__}") from exc
+
+
+def _standard_client() -> Any:
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client("scheduler", config=Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 3}))
 
 
 def _code(exc: Exception) -> str | None:

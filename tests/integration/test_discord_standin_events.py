@@ -141,8 +141,12 @@ def test_without_create_or_manage_events_the_bot_is_refused(standin: DiscordStan
         refused = call(standin, method, path, payload)
         assert refused.status_code == 403 and refused.json()["code"] == 50013
     assert call(standin, "GET", f"/{event_id}").status_code == 200  # reading needs no permission
+    standin.set_bot_permissions(GUILD, 1 << 33)  # MANAGE_EVENTS: may change the bot's events, not create one
+    assert call(standin, "POST", "", body()).status_code == 403
+    assert call(standin, "PATCH", f"/{event_id}", {"name": "Renamed"}).status_code == 200
     standin.set_bot_permissions(GUILD, 1 << 44)  # CREATE_EVENTS
     assert call(standin, "PATCH", f"/{event_id}", {"status": 4}).status_code == 200
+    assert call(standin, "POST", "", body()).status_code == 200
 
 
 def test_the_routes_need_the_bot_token(standin: DiscordStandIn) -> None:

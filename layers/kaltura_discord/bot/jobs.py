@@ -24,6 +24,7 @@ log = get_logger(__name__)
 
 DISCORD_EPOCH_MS = 1_420_070_400_000
 INTERACTION_TOKEN_LIFETIME_SECONDS = 15 * 60
+SCHEDULED_JOB_LIFETIME_SECONDS = 60 * 60
 
 # Job kind -> "module:function" taking (Job, DiscordRest) and returning the message body for the original
 # response, or None when the function answered by itself. Imported by the worker on first use.
@@ -90,7 +91,8 @@ class Job:
         cls, kind: str, key: str, at: float, *, guild_id: str, channel_id: str | None = None, payload: dict[str, Any]
     ) -> Job:
         """A job that runs later (EventBridge Scheduler, or the local scheduler): no interaction token to answer,
-        and ``kind:key`` as its ledger id, so a fire that arrives twice acts once. Its 15 minutes run from ``at``."""
+        and ``kind:key`` as its ledger id, so a fire that arrives twice acts once. It is dropped
+        when it arrives more than an hour after ``at`` (:attr:`deadline`)."""
         return cls(
             kind=kind,
             interaction_id=f"{kind}:{key}",
@@ -116,7 +118,11 @@ class Job:
 
     @property
     def deadline(self) -> float:
-        """After this the interaction token no longer works (kept a few seconds short of 15 minutes)."""
+        """After this the interaction token no longer works (kept a few seconds short of 15 minutes). A scheduled
+        job has no token: it may arrive late (EventBridge Scheduler fires within a minute of its time and retries
+        for up to 10 minutes; Lambda's queue holds an event up to 5), so it is not dropped for the first hour."""
+        if not self.token:
+            return self.created_at + SCHEDULED_JOB_LIFETIME_SECONDS
         return self.created_at + INTERACTION_TOKEN_LIFETIME_SECONDS - 5
 
 

@@ -12,9 +12,9 @@
   ("Valid Guild Scheduled Event Status Transitions");
 - an EXTERNAL event becomes ACTIVE by itself at its start and COMPLETED at its end ("Status Update Automation"),
   applied here whenever an event is read or changed, by the stand-in's clock;
-- the bot needs CREATE_EVENTS (1 << 44) or MANAGE_EVENTS (1 << 33) at the server level to create, change or delete
-  ("Permissions for events with entity_type: EXTERNAL"): a server whose bot permissions were set without them
-  answers 403 Missing Permissions (50013);
+- at the server level the bot needs CREATE_EVENTS (1 << 44) to create an event, and CREATE_EVENTS or
+  MANAGE_EVENTS (1 << 33) to change or delete one it created ("Permissions for events with entity_type:
+  EXTERNAL"): a server whose bot permissions were set without them answers 403 Missing Permissions (50013);
 - a deleted event is 404 Unknown Guild Scheduled Event (10070).
 """
 
@@ -133,8 +133,14 @@ class ScheduledEvents:
         return [dict(event.body) for event in found if event.body["status"] in (SCHEDULED, ACTIVE)]
 
     def _may_manage(self, guild_id: str) -> bool:
+        """Change or delete an event the bot created: CREATE_EVENTS or MANAGE_EVENTS."""
         permissions = self.bot_permissions.get(guild_id)
         return permissions is None or bool(permissions & (CREATE_EVENTS | MANAGE_EVENTS))
+
+    def _may_create(self, guild_id: str) -> bool:
+        """Create an EXTERNAL event: CREATE_EVENTS (MANAGE_EVENTS alone is not enough)."""
+        permissions = self.bot_permissions.get(guild_id)
+        return permissions is None or bool(permissions & CREATE_EVENTS)
 
     def _now(self) -> dt.datetime:
         return dt.datetime.fromtimestamp(self.clock(), tz=dt.UTC)
@@ -148,7 +154,7 @@ class ScheduledEvents:
             event.body["status"] = COMPLETED
 
     def _create(self, guild_id: str, body: Any) -> tuple[int, Any]:
-        if not self._may_manage(guild_id):
+        if not self._may_create(guild_id):
             return 403, MISSING_PERMISSIONS
         if not isinstance(body, dict) or body.get("entity_type") != EXTERNAL:
             return _invalid("only EXTERNAL (entity_type 3) events are served by this stand-in")

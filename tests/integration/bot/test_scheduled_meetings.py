@@ -3,6 +3,7 @@ loopback, and the local scheduler driven by a fake clock (its jobs go through a 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -282,3 +283,27 @@ def test_scheduled_meetings_are_listed_with_their_time_and_refuse_joins(
         bot_meetings.kaltura_join(
             Interaction(command("kaltura-join", [{"name": "meeting", "type": 3, "value": meeting.short_id}]))
         )
+
+
+def test_a_late_fire_still_acts_and_a_very_late_one_is_dropped(
+    service: MeetingService, discord: DiscordStandIn, scheduler: LocalScheduler
+) -> None:
+    """EventBridge Scheduler fires within a minute and retries for 10 minutes, and Lambda's queue holds an event up
+    to 5: a start 20 minutes late is still carried out (a token's 15 minutes do not apply); one 2 hours late is not."""
+    job = schedule_job()
+    Worker().run(job.to_dict())
+    meeting = scheduled(service, job)
+
+    def fire(late_by: float) -> dict[str, Any]:
+        event = Job.scheduled(
+            "meeting_reminder",
+            meeting.meeting_id,
+            time.time() - late_by,
+            guild_id=GUILD_ID,
+            payload={"meeting_id": meeting.meeting_id},
+        )
+        return Worker().run(event.to_dict())
+
+    assert fire(2 * 3600) == {"status": "expired"}
+    assert fire(20 * 60) == {"status": "succeeded"}
+    assert len(posts(discord, NOTIFY_CHANNEL)) == 1
