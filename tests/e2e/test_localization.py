@@ -59,3 +59,27 @@ def test_send_interaction_takes_the_locales(stack: RunningStack, tmp_path: Path)
     assert "Kaltura-Meetings in Discord" in send("kaltura-help", "--locale", "de")
     assert "このボットでできること" in send("kaltura-help", "--locale", "it", "--guild-locale", "ja")
     assert "Kaltura meetings in Discord" in send("kaltura-help", "--locale", "it")
+
+
+def test_a_german_member_starts_a_meeting_in_a_german_server_and_reads_german(stack: RunningStack) -> None:
+    """The card (the server's language), the join link and the end's reply (the member's): all German."""
+    guild, member = "1000000000000000691", "1000000000000000692"
+    options = [{"name": "type", "type": 3, "value": "meeting"}, {"name": "title", "type": 3, "value": "Planung"}]
+    started = speaking(command("kaltura-start", options, user_id=member, guild_id=guild), "de", guild_locale="de")
+    assert stack.post(started).json() == {"type": 5}
+    [card] = stack.wait_for_calls(started["token"])
+    fields = {field["name"]: field["value"] for field in card["body"]["embeds"][0]["fields"]}
+    assert fields == {"Art": "Meeting", "Host": f"<@{member}>", "Status": "Live"}
+    buttons = card["body"]["components"][0]["components"]
+    assert [button["label"] for button in buttons] == ["Beitreten", "Teilen", "Beenden"]
+    meeting_id = str(buttons[0]["custom_id"]).split(":", 1)[1]
+
+    picked = [{"name": "meeting", "type": 3, "value": meeting_id}]
+    joined = stack.post(speaking(command("kaltura-join", picked, user_id=member, guild_id=guild), "de")).json()
+    assert joined["data"]["content"].startswith("Dein persönlicher Link zu **Planung**.")
+    assert joined["data"]["components"][0]["components"][0]["label"] == "Meeting öffnen"
+
+    ended = speaking(command("kaltura-end", picked, user_id=member, guild_id=guild), "de")
+    assert stack.post(ended).json()["type"] == 5
+    [reply] = stack.wait_for_calls(ended["token"])
+    assert reply["body"]["content"].startswith("**Planung** wurde beendet.")

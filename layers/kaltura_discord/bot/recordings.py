@@ -13,6 +13,10 @@ Either way :func:`post_recording` posts once: a DynamoDB claim per recording (:c
 message's nonce. The message is a reply to the meeting's card where there is one, rendered from the server's
 ``recording_ready`` template, with a link to the recording's entry page (``kaltura.recording_url_template``), never
 a session. ``notifications.recording_ready`` off: nothing is posted and nothing is polled.
+
+The template stays as the server wrote it; the values the bot fills in (the type, the duration) are in the
+server's language: ``notifications.locale``, else the ``guild_locale`` kept with the meeting (no interaction is
+there when a recording arrives).
 """
 
 from __future__ import annotations
@@ -20,10 +24,11 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from kaltura_discord import settings
+from kaltura_discord import i18n, settings
 from kaltura_discord.bot.jobs import Job
 from kaltura_discord.config import get_config, render_for
 from kaltura_discord.discord.rest import DiscordRest, nonce_for
+from kaltura_discord.i18n import Translator
 from kaltura_discord.kaltura.ks import validate_entry_id
 from kaltura_discord.logs import get_logger
 from kaltura_discord.meetings.recordings import (
@@ -44,6 +49,8 @@ log = get_logger(__name__)
 RECORDING_POLL = "recording_poll"
 DEFAULT_URL_TEMPLATE = "https://{kaf_host}/media/t/{entry_id}"
 TYPE_LABELS = {"meeting": "Meeting", "webinar": "Webinar", "classroom": "Classroom"}
+"""As the command's type choices name them (bot.meetings has the same; not imported here, to keep this light)."""
+_ENGLISH: Translator = i18n.translator(i18n.SOURCE_LOCALE)
 
 _store: RecordingStore | None = None
 _source: RecordingSource | None = None
@@ -87,17 +94,19 @@ def install(
 # ---- the message -------------------------------------------------------------------------------------------
 
 
-def format_duration(seconds: int | None) -> str:
-    """``45 s``, ``12 min``, ``1 h 5 min``, ``2 h``; ``unknown`` when Kaltura did not say."""
+def format_duration(seconds: int | None, t: Translator = _ENGLISH) -> str:
+    """``45 s``, ``12 min``, ``1 h 5 min``, ``2 h``; ``unknown`` when Kaltura did not say (in ``t``'s language)."""
     if seconds is None or seconds < 0:
-        return "unknown"
+        return t.gettext("unknown")
     if seconds < 60:
-        return f"{seconds} s"
+        return t.gettext("{seconds} s", seconds=seconds)
     minutes = round(seconds / 60)
     hours, minutes = divmod(minutes, 60)
     if not hours:
-        return f"{minutes} min"
-    return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+        return t.gettext("{minutes} min", minutes=minutes)
+    if minutes:
+        return t.gettext("{hours} h {minutes} min", hours=hours, minutes=minutes)
+    return t.gettext("{hours} h", hours=hours)
 
 
 def recording_url(config: GuildConfig, entry_id: str) -> str:
@@ -109,12 +118,15 @@ def recording_url(config: GuildConfig, entry_id: str) -> str:
 
 
 def recording_values(config: GuildConfig, meeting: Meeting, recording: Recording) -> dict[str, str]:
+    """The template's values; the bot's words among them in the server's language (a message for the channel)."""
+    t = i18n.for_channel(meeting.guild_locale, config.notifications.locale)
+    label = TYPE_LABELS.get(meeting.type)
     return {
         "title": meeting.title,
-        "type": TYPE_LABELS.get(meeting.type, meeting.type),
+        "type": t.lookup(label, i18n.CHOICE) if label else meeting.type,
         "host": meeting.host_name,
         "id": meeting.short_id,
-        "duration": format_duration(recording.duration),
+        "duration": format_duration(recording.duration, t),
         "recording_url": recording_url(config, recording.entry_id),
     }
 

@@ -9,6 +9,11 @@ cancels it (event status 4; nothing exists on Kaltura to delete); ending it once
 Every side effect happens once: the record is keyed by the interaction, a lost answer to the event's creation is
 recovered by finding the event it made, the schedules are named after the work, and the jobs they fire carry ledger
 keys. When the event or the schedules cannot be made, nothing is kept and the person is told what to do.
+
+Languages: the refusals and private notes answer the member in theirs (``i18n.for_reply``); the card, the Discord
+event (its description and location are seen by the whole server) and the channel notes at the start time are
+in the server's (:func:`kaltura_discord.bot.meetings.card_language`: ``notifications.locale``, else the
+``guild_locale`` kept with the meeting when it was scheduled, which is all a timer has to go on).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import datetime as dt
 import time
 from typing import Any
 
+from kaltura_discord import i18n
 from kaltura_discord.bot.jobs import Job, defer
 from kaltura_discord.config import get_config
 from kaltura_discord.config.model import GuildConfig
@@ -25,6 +31,7 @@ from kaltura_discord.discord.interaction import Interaction
 from kaltura_discord.discord.responses import ButtonStyle, InteractionResponse
 from kaltura_discord.discord.rest import DiscordError, DiscordRest, nonce_for
 from kaltura_discord.discord.router import UserFacingError
+from kaltura_discord.i18n import Message, Translator, lazy_gettext
 from kaltura_discord.logs import get_logger
 from kaltura_discord.meetings.model import (
     Meeting,
@@ -45,7 +52,7 @@ START_RETRY_WAITS = (0.0, 15.0, 45.0)
 """A scheduled start that Kaltura fails is tried again twice within the minute: nobody is there to retry it."""
 REMINDER_MIN_DELAY = 5.0
 COLOR_SCHEDULED, COLOR_CANCELLED = 0x5865F2, 0x95A5A6
-JOIN_HINT = "Use /kaltura-join or the Join button to get your personal link."
+_ENGLISH: Translator = i18n.translator(i18n.SOURCE_LOCALE)
 
 
 def event_link(guild_id: str, event_id: str) -> str:
@@ -57,23 +64,35 @@ def _iso(epoch: int) -> str:
     return dt.datetime.fromtimestamp(epoch, tz=dt.UTC).isoformat(timespec="seconds")
 
 
-def event_location(meeting: Meeting) -> str:
-    """How to join, as the event shows it (1-100 characters): a command and the short id, never a link or a KS."""
-    from kaltura_discord.bot.meetings import TYPE_LABELS
+def event_location(meeting: Meeting, t: Translator = _ENGLISH) -> str:
+    """How to join, as the event shows it (1-100 characters): a command and the short id, never a link or a KS.
+    In the server's language ``t`` (everyone in the server sees the event)."""
+    if meeting.type == "webinar":
+        text = t.gettext("Kaltura webinar \u00b7 /kaltura-join {id} in Discord once it starts", id=meeting.short_id)
+    elif meeting.type == "classroom":
+        text = t.gettext("Kaltura classroom \u00b7 /kaltura-join {id} in Discord once it starts", id=meeting.short_id)
+    else:
+        text = t.gettext("Kaltura meeting \u00b7 /kaltura-join {id} in Discord once it starts", id=meeting.short_id)
+    return text[:100]
 
-    label = TYPE_LABELS.get(meeting.type, meeting.type)
-    return f"Kaltura {label.lower()} \u00b7 /kaltura-join {meeting.short_id} in Discord once it starts"[:100]
 
-
-def event_body(meeting: Meeting) -> dict[str, Any]:
-    """An ``ExternalScheduledEventCreateRequest``: EXTERNAL, guild-only, with its end time and location."""
+def event_body(meeting: Meeting, t: Translator = _ENGLISH) -> dict[str, Any]:
+    """An ``ExternalScheduledEventCreateRequest``: EXTERNAL, guild-only, with its end time and location, in the
+    server's language ``t``. The title and description are the host's words, as they wrote them (an event's text
+    is not markdown)."""
     assert meeting.scheduled_start is not None and meeting.scheduled_end is not None
-    from kaltura_discord.bot.meetings import TYPE_LABELS
+    from kaltura_discord.bot.meetings import type_label
 
-    lines = [f"{TYPE_LABELS.get(meeting.type, meeting.type)} hosted by {meeting.host_name}."]
+    lines = [t.gettext("{type} hosted by {host}.", type=type_label(t, meeting.type), host=meeting.host_name)]
     if meeting.description:
         lines.append(meeting.description)
-    lines.append(f"Join with /kaltura-join {meeting.short_id} once it starts (meeting {meeting.meeting_id}).")
+    lines.append(
+        t.gettext(
+            "Join with /kaltura-join {id} once it starts (meeting {meeting_id}).",
+            id=meeting.short_id,
+            meeting_id=meeting.meeting_id,
+        )
+    )
     return {
         "name": meeting.title[:100],
         "description": "\n\n".join(lines)[:1000],
@@ -81,7 +100,7 @@ def event_body(meeting: Meeting) -> dict[str, Any]:
         "scheduled_end_time": _iso(meeting.scheduled_end),
         "privacy_level": GUILD_ONLY,
         "entity_type": EXTERNAL,
-        "entity_metadata": {"location": event_location(meeting)},
+        "entity_metadata": {"location": event_location(meeting, t)},
     }
 
 
@@ -94,35 +113,46 @@ def timer_names(meeting: Meeting) -> dict[str, str]:
 # ---- the card ------------------------------------------------------------------------------------------------
 
 
-def scheduled_message(meeting: Meeting, note: str | None = None) -> dict[str, Any]:
-    """The card of a scheduled (or cancelled) meeting: its time in each reader's zone, the event, Cancel."""
-    from kaltura_discord.bot.meetings import END, TYPE_LABELS
+def scheduled_message(meeting: Meeting, note: str | None = None, t: Translator = _ENGLISH) -> dict[str, Any]:
+    """The card of a scheduled (or cancelled) meeting: its time in each reader's zone, the event, Cancel. In the
+    server's language ``t`` (:func:`kaltura_discord.bot.meetings.card_language`), as is ``note`` (rendered here)."""
+    from kaltura_discord.bot.meetings import END, type_label
 
     start, end = meeting.scheduled_start or 0, meeting.scheduled_end or 0
     cancelled = meeting.status != "scheduled"
+    status = t.gettext("Cancelled") if cancelled else t.gettext("Scheduled")
     fields = [
-        {"name": "Type", "value": TYPE_LABELS.get(meeting.type, meeting.type), "inline": True},
-        {"name": "Host", "value": f"<@{meeting.host_id}>", "inline": True},
-        {"name": "Status", "value": "Cancelled" if cancelled else "Scheduled", "inline": True},
-        {"name": "Starts", "value": f"<t:{start}:F> (<t:{start}:R>)", "inline": True},
-        {"name": "Duration", "value": f"{max(0, end - start) // 60} min", "inline": True},
+        {"name": t.gettext("Type"), "value": type_label(t, meeting.type), "inline": True},
+        {"name": t.gettext("Host"), "value": f"<@{meeting.host_id}>", "inline": True},
+        {"name": t.gettext("Status"), "value": status, "inline": True},
+        {"name": t.gettext("Starts"), "value": f"<t:{start}:F> (<t:{start}:R>)", "inline": True},
+        {
+            "name": t.gettext("Duration"),
+            "value": t.gettext("{minutes} min", minutes=max(0, end - start) // 60),
+            "inline": True,
+        },
     ]
     embed: dict[str, Any] = {
         "title": responses.truncate(meeting.title, 256),
         "color": COLOR_CANCELLED if cancelled else COLOR_SCHEDULED,
         "fields": fields,
-        "footer": {"text": f"Meeting {meeting.short_id}"},
+        "footer": {"text": t.gettext("Meeting {id}", id=meeting.short_id)},
     }
     if meeting.description:
         embed["description"] = responses.truncate(escape_markdown(meeting.description), 4096)
     buttons = []
     if meeting.event_id and not cancelled:
-        buttons.append(responses.button("Discord event", url=event_link(meeting.guild_id, meeting.event_id)))
+        link = event_link(meeting.guild_id, meeting.event_id)
+        buttons.append(responses.button(t.gettext("Discord event"), url=link))
     if not cancelled:
-        buttons.append(responses.button("Cancel", custom_id=f"{END}:{meeting.meeting_id}", style=ButtonStyle.DANGER))
-    content = note
+        buttons.append(
+            responses.button(
+                t.pgettext("meeting", "Cancel"), custom_id=f"{END}:{meeting.meeting_id}", style=ButtonStyle.DANGER
+            )
+        )
+    content = t.render(note) if note is not None else None
     if cancelled and content is None:
-        content = f"This meeting was cancelled ({escape_markdown(meeting.title)})."
+        content = t.gettext("This meeting was cancelled ({title}).", title=escape_markdown(meeting.title))
     return responses.message_body(
         content, embeds=[embed], components=[responses.action_row(*buttons)] if buttons else []
     )
@@ -136,7 +166,7 @@ def kaltura_schedule(interaction: Interaction) -> InteractionResponse:
     from kaltura_discord.bot.jobs import snowflake_time
 
     if interaction.guild_id is None:
-        raise UserFacingError("Meetings belong to a server: use this command in a server channel.")
+        raise UserFacingError(lazy_gettext("Meetings belong to a server: use this command in a server channel."))
     now = snowflake_time(interaction.id) or time.time()
     try:
         request = ScheduleRequest.parse(
@@ -148,9 +178,11 @@ def kaltura_schedule(interaction: Interaction) -> InteractionResponse:
             now=max(now, time.time()),
         )
     except MeetingError as exc:
-        raise UserFacingError(str(exc)) from None
+        raise UserFacingError(exc.text) from None
     if get_config(interaction.guild_id).meetings.max_scheduled <= 0:
-        raise UserFacingError("Scheduling meetings is turned off in this server (`meetings.max_scheduled` is 0).")
+        raise UserFacingError(
+            lazy_gettext("Scheduling meetings is turned off in this server (`meetings.max_scheduled` is 0).")
+        )
     return defer(interaction, "meeting_schedule", request.to_payload(), ephemeral=False)
 
 
@@ -179,20 +211,24 @@ def schedule_meeting(
     channel_id: str | None,
     deadline: float,
     meetings: MeetingService | None = None,
+    guild_locale: str | None = None,
 ) -> Meeting:
     """Record the meeting, create its Discord event, set its timers: all of it, or nothing (a MeetingError, for
     the person). A repeat with the same ``request_id`` returns the meeting made the first time (its event is not
-    made again; its timers, named after it, are set once)."""
-    from kaltura_discord.bot.meetings import limits_for, service
+    made again; its timers, named after it, are set once). ``guild_locale`` (the server's language, when an
+    interaction tells it) is kept with the meeting: its event, reminder and start speak it."""
+    from kaltura_discord.bot.meetings import card_language, limits_for, service
 
     meetings = meetings or service()
-    meeting = meetings.schedule(guild_id, request_id, request, host, channel_id=channel_id, limits=limits_for(config))
+    meeting = meetings.schedule(
+        guild_id, request_id, request, host, channel_id=channel_id, limits=limits_for(config), guild_locale=guild_locale
+    )
     if meeting.status != "scheduled":
         return meeting  # a repeat of a request whose meeting has moved on (started, cancelled)
-    problem = None
+    problem: Message | None = None
     if not meeting.event_id:
         try:
-            event_id = _create_event(meeting, discord, deadline)
+            event_id = _create_event(meeting, discord, deadline, card_language(meeting, config))
             meetings.repository.set_event(meeting, event_id)
             meeting = meeting.with_changes(event_id=event_id)
         except DiscordError as exc:
@@ -204,7 +240,7 @@ def schedule_meeting(
             log.error(
                 "could not schedule the meeting's start", extra={"meeting_id": meeting.meeting_id, "error": str(exc)}
             )
-            problem = (
+            problem = lazy_gettext(
                 "The bot could not set the meeting's start timer, so it was not scheduled. Please try again in a "
                 "minute; if it keeps happening, tell a server admin."
             )
@@ -216,7 +252,7 @@ def schedule_meeting(
 
 def run_schedule(job: Job, discord: DiscordRest) -> None:
     """``/kaltura-schedule``'s work: the meeting, its event and timers, then its card where it was asked for."""
-    from kaltura_discord.bot.meetings import _remember_message, _report_privately
+    from kaltura_discord.bot.meetings import _remember_message, _report_privately, card_language
 
     guild_id = job.guild_id or ""
     config = get_config(guild_id)
@@ -231,21 +267,24 @@ def run_schedule(job: Job, discord: DiscordRest) -> None:
             discord=discord,
             channel_id=job.channel_id,
             deadline=job.deadline,
+            guild_locale=job.guild_locale,
         )
     except MeetingError as exc:
-        _report_privately(job, discord, str(exc))
+        _report_privately(job, discord, exc.text)
         return
     if meeting.status != "scheduled":
-        _report_privately(job, discord, f"**{escape_markdown(meeting.title)}** is no longer scheduled.")
+        title = escape_markdown(meeting.title)
+        _report_privately(job, discord, lazy_gettext("**{title}** is no longer scheduled.", title=title))
         return
-    message = discord.edit_original(job.token, scheduled_message(meeting), deadline=job.deadline)
+    card = scheduled_message(meeting, t=card_language(meeting, config))
+    message = discord.edit_original(job.token, card, deadline=job.deadline)
     _remember_message(meeting, str(job.channel_id or message.get("channel_id") or ""), message.get("id"))
 
 
-def _create_event(meeting: Meeting, discord: DiscordRest, deadline: float) -> str:
+def _create_event(meeting: Meeting, discord: DiscordRest, deadline: float, t: Translator = _ENGLISH) -> str:
     """Create the event once: after a lost answer (or a failure Discord may have acted on), the event it made is
     found among the server's events by its start, name and location before another is created."""
-    body = event_body(meeting)
+    body = event_body(meeting, t)
     try:
         created = discord.create_scheduled_event(meeting.guild_id, body, deadline=deadline)
         return str(created["id"])
@@ -277,20 +316,23 @@ def _parse_time(value: Any) -> float | None:
         return None
 
 
-def _event_refusal(error: DiscordError) -> str:
+def _event_refusal(error: DiscordError) -> Message:
     """What the person reads when Discord would not create the event."""
     log.warning("Discord refused the scheduled event", extra={"discord_status": error.status, "error": str(error)})
     if error.status == 403 or error.code == 50013:
-        return (
+        return lazy_gettext(
             "I couldn't create the Discord event for this meeting: the bot lacks the **Create Events** permission "
             "in this server. Ask a server admin to grant it, then schedule again. Nothing was scheduled."
         )
     if error.code == 30038:
-        return (
-            "This server already has 100 upcoming Discord events, the most Discord allows, so nothing was scheduled."
-            " End or cancel one, then try again."
+        return lazy_gettext(
+            "This server already has {max} upcoming Discord events, the most Discord allows, so nothing was "
+            "scheduled. End or cancel one, then try again.",
+            max=100,
         )
-    return "Discord did not create the event for this meeting, so nothing was scheduled. Please try again in a minute."
+    return lazy_gettext(
+        "Discord did not create the event for this meeting, so nothing was scheduled. Please try again in a minute."
+    )
 
 
 def _set_timers(config: GuildConfig, meeting: Meeting) -> None:
@@ -391,10 +433,10 @@ def set_event_status(meeting: Meeting, wanted: int, discord: DiscordRest, deadli
 # ---- worker: the reminder and the start ----------------------------------------------------------------------
 
 
-def _values(meeting: Meeting) -> dict[str, str]:
+def _values(meeting: Meeting, t: Translator = _ENGLISH) -> dict[str, str]:
     from kaltura_discord.bot.meetings import share_values
 
-    values = share_values(meeting, meeting.host_name)
+    values = share_values(meeting, meeting.host_name, t)
     values["start"] = f"<t:{meeting.scheduled_start}:R>"
     values["event_link"] = event_link(meeting.guild_id, meeting.event_id) if meeting.event_id else ""
     return values
@@ -402,7 +444,7 @@ def _values(meeting: Meeting) -> dict[str, str]:
 
 def run_reminder(job: Job, discord: DiscordRest) -> dict[str, Any] | None:
     """The ``meeting_reminder`` notification, if the meeting is still scheduled (posted once: its nonce)."""
-    from kaltura_discord.bot.meetings import notify, service
+    from kaltura_discord.bot.meetings import card_language, notify, service
 
     guild_id = job.guild_id or ""
     meeting = service().repository.find(guild_id, str(job.payload.get("meeting_id", "")))
@@ -413,7 +455,7 @@ def run_reminder(job: Job, discord: DiscordRest) -> dict[str, Any] | None:
         config,
         guild_id,
         "meeting_reminder",
-        _values(meeting),
+        _values(meeting, card_language(meeting, config)),
         discord,
         effect_id=meeting.meeting_id,
         deadline=job.deadline,
@@ -425,13 +467,14 @@ def run_scheduled_start(job: Job, discord: DiscordRest) -> dict[str, Any] | None
     """At the start time: the room (as ``/kaltura-start`` makes it), the event active, the card live, the
     ``meeting_started`` notification. A meeting whose event was deleted by hand is cancelled and the channel told;
     one that Kaltura cannot start is reported in its channel and its event closed."""
-    from kaltura_discord.bot.meetings import service
+    from kaltura_discord.bot.meetings import card_language, service
 
     guild_id = job.guild_id or ""
     meeting = service().repository.find(guild_id, str(job.payload.get("meeting_id", "")))
     if meeting is None or meeting.status not in ("scheduled", "creating", "failed"):
         return responses.message_body("nothing to start: the meeting is no longer scheduled")
     config = get_config(guild_id)
+    t = card_language(meeting, config)  # no interaction here: the server's language, kept with the meeting
     if meeting.is_scheduled and meeting.event_id:
         try:
             status = event_status(meeting, discord, job.deadline)
@@ -439,13 +482,13 @@ def run_scheduled_start(job: Job, discord: DiscordRest) -> dict[str, Any] | None
             log.warning("could not read the meeting's event; starting anyway", extra={"error": str(exc)})
             status = EVENT_SCHEDULED
         if status is None or status == EVENT_CANCELED:
-            return _cancel_for_deleted_event(meeting, discord, job)
+            return _cancel_for_deleted_event(meeting, discord, job, t)
     current: Meeting | None = service().begin_scheduled(meeting) if meeting.is_scheduled else meeting
     if current is None or current.status not in ("creating", "failed"):
         return responses.message_body(f"nothing to start: the meeting is {current.status if current else 'gone'}")
     live, error = _start_with_retries(config, current)
     if live is None:
-        return _report_failed_start(meeting, error, discord, job)
+        return _report_failed_start(meeting, error, discord, job, t)
     set_event_status(live, EVENT_ACTIVE, discord, job.deadline)
     _show_live_card(config, live, discord, job)
     return responses.message_body("started")
@@ -513,36 +556,42 @@ def _edit_card(meeting: Meeting, body: dict[str, Any], discord: DiscordRest, dea
     return True
 
 
-def _cancel_for_deleted_event(meeting: Meeting, discord: DiscordRest, job: Job) -> dict[str, Any]:
+def _cancel_for_deleted_event(meeting: Meeting, discord: DiscordRest, job: Job, t: Translator) -> dict[str, Any]:
     from kaltura_discord.bot.meetings import service
 
     cancelled = service().repository.cancel_scheduled(meeting, "discord-event-deleted")
-    title = escape_markdown(meeting.title)
-    note = f"**{title}** was cancelled at its start time: its Discord event had been deleted or cancelled."
-    _edit_card(cancelled, scheduled_message(cancelled, note), discord, job.deadline)
+    note = t.gettext(
+        "**{title}** was cancelled at its start time: its Discord event had been deleted or cancelled.",
+        title=escape_markdown(meeting.title),
+    )
+    _edit_card(cancelled, scheduled_message(cancelled, note, t), discord, job.deadline)
     _post_in_channel(meeting, responses.message_body(note), "event-deleted", discord, job.deadline)
     return responses.message_body("cancelled: the event was deleted")
 
 
 def _report_failed_start(
-    meeting: Meeting, error: MeetingError | None, discord: DiscordRest, job: Job
+    meeting: Meeting, error: MeetingError | None, discord: DiscordRest, job: Job, t: Translator
 ) -> dict[str, Any]:
-    title = escape_markdown(meeting.title)
-    reason = str(error) if error else "it could not be started."
-    note = f"**{title}** could not start at its scheduled time. {reason} Start it with `/kaltura-start` instead."
-    log.error("a scheduled meeting did not start", extra={"meeting_id": meeting.meeting_id, "error": reason})
+    """In the channel, in the server's language ``t``: the domain's reason is translated with the rest."""
+    reason = error.text if error else lazy_gettext("It could not be started.")
+    note = t.gettext(
+        "**{title}** could not start at its scheduled time. {reason} Start it with `/kaltura-start` instead.",
+        title=escape_markdown(meeting.title),
+        reason=reason,
+    )
+    log.error("a scheduled meeting did not start", extra={"meeting_id": meeting.meeting_id, "error": str(reason)})
     set_event_status(meeting, EVENT_CANCELED, discord, job.deadline)
     failed = meeting.with_changes(status="cancelled")
-    _edit_card(failed, scheduled_message(failed, note), discord, job.deadline)
+    _edit_card(failed, scheduled_message(failed, note, t), discord, job.deadline)
     _post_in_channel(meeting, responses.message_body(note), "start-failed", discord, job.deadline)
     return responses.message_body("the scheduled start failed")
 
 
 def _show_live_card(config: GuildConfig, live: Meeting, discord: DiscordRest, job: Job) -> None:
     """The scheduled card becomes the live card (Join, Share, End); without one, a new card in the channel."""
-    from kaltura_discord.bot.meetings import _remember_message, announce_started, meeting_message
+    from kaltura_discord.bot.meetings import _remember_message, announce_started, card_language, meeting_message
 
-    body = meeting_message(live)
+    body = meeting_message(live, card_language(live, config))
     if not _edit_card(live, body, discord, job.deadline):
         posted = _post_in_channel(live, body, "card", discord, job.deadline)
         if isinstance(posted, dict) and live.channel_id:
@@ -550,9 +599,14 @@ def _show_live_card(config: GuildConfig, live: Meeting, discord: DiscordRest, jo
     announce_started(config, live, live.host_name, discord, deadline=job.deadline)
 
 
-def after_cancel(meeting: Meeting, discord: DiscordRest, deadline: float | None) -> None:
-    """A scheduled meeting was cancelled: its timers go, its event is cancelled, its card says so."""
+def after_cancel(meeting: Meeting, discord: DiscordRest, deadline: float | None, t: Translator | None = None) -> None:
+    """A scheduled meeting was cancelled: its timers go, its event is cancelled, its card says so (in ``t``, the
+    card's language; read from the server's settings when not given)."""
     cancel_timers(meeting)
     set_event_status(meeting, EVENT_CANCELED, discord, deadline)
     if deadline is not None:
-        _edit_card(meeting, scheduled_message(meeting), discord, deadline)
+        if t is None:
+            from kaltura_discord.bot.meetings import card_language
+
+            t = card_language(meeting)
+        _edit_card(meeting, scheduled_message(meeting, t=t), discord, deadline)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from kaltura_discord.i18n import Message, lazy_ngettext
 from kaltura_discord.meetings.model import Meeting
 from kaltura_discord.meetings.repository import ENDED_RETENTION_SECONDS
 from kaltura_discord.storage import dynamodb
@@ -129,6 +130,6 @@ class AttendanceStore(dynamodb.TableAdapter):
         return moved
 
 
-def people(count: int) -> str:
-    """``1 person`` / ``3 people``."""
-    return f"{count} {'person' if count == 1 else 'people'}"
+def people(count: int) -> Message:
+    """``1 person`` / ``3 people`` (in English as a ``str``; ``t.render(people(n))`` in a member's language)."""
+    return lazy_ngettext("{n} person", "{n} people", count)

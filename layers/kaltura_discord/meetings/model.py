@@ -7,6 +7,8 @@ import hashlib
 from dataclasses import dataclass, field, replace
 from typing import Any, Final, Literal
 
+from kaltura_discord.i18n import lazy_gettext
+
 MeetingType = Literal["meeting", "webinar", "classroom"]
 MeetingStatus = Literal["scheduled", "creating", "active", "ended", "failed", "cancelled"]
 MEETING_TYPES: Final[tuple[MeetingType, ...]] = ("meeting", "webinar", "classroom")
@@ -14,7 +16,17 @@ TITLE_MIN, TITLE_MAX, DESCRIPTION_MAX = 3, 100, 500
 
 
 class MeetingError(Exception):
-    """The one error type of the meetings domain; its message is written for the person who asked."""
+    """The one error type of the meetings domain; its message is written for the person who asked.
+
+    The message is usually a lazy :class:`~kaltura_discord.i18n.Message`: as a ``str`` (``str(exc)``, what the
+    REST API shows) it is English; the bot shows :attr:`text` in the member's language
+    (``i18n.for_reply(interaction).render(exc.text)``)."""
+
+    @property
+    def text(self) -> str:
+        """The message as raised (a lazy :class:`~kaltura_discord.i18n.Message` stays one)."""
+        first = self.args[0] if self.args else ""
+        return first if isinstance(first, str) else str(self)
 
 
 class MeetingNotFound(MeetingError):
@@ -67,16 +79,27 @@ class MeetingRequest:
     @classmethod
     def parse(cls, type_: Any, title: Any, description: Any = None) -> MeetingRequest:
         if type_ not in MEETING_TYPES:
-            raise InvalidMeetingOptions(f"The meeting type must be one of {', '.join(MEETING_TYPES)}.")
+            raise InvalidMeetingOptions(
+                lazy_gettext("The meeting type must be one of {types}.", types=", ".join(MEETING_TYPES))
+            )
         clean_title = " ".join(str(title or "").split())
         if not TITLE_MIN <= len(clean_title) <= TITLE_MAX:
             raise InvalidMeetingOptions(
-                f"The title must be {TITLE_MIN} to {TITLE_MAX} characters long (it has {len(clean_title)})."
+                lazy_gettext(
+                    "The title must be {min} to {max} characters long (it has {length}).",
+                    min=TITLE_MIN,
+                    max=TITLE_MAX,
+                    length=len(clean_title),
+                )
             )
         clean_description = str(description or "").strip()
         if len(clean_description) > DESCRIPTION_MAX:
             raise InvalidMeetingOptions(
-                f"The description can be at most {DESCRIPTION_MAX} characters (it has {len(clean_description)})."
+                lazy_gettext(
+                    "The description can be at most {max} characters (it has {length}).",
+                    max=DESCRIPTION_MAX,
+                    length=len(clean_description),
+                )
             )
         return cls(type_, clean_title, clean_description)
 
@@ -104,6 +127,10 @@ class Meeting:
     scheduled_end: int | None = None
     event_id: str | None = None
     """The Discord Guild Scheduled Event that announces a scheduled meeting."""
+    guild_locale: str | None = None
+    """The server's language (Discord's ``guild_locale``) when the meeting was started or scheduled: what its card
+    and channel messages are written in when no interaction is there to say (a scheduled start, a reminder, a
+    recording). None for a meeting started over the REST API, or recorded before it was kept."""
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property

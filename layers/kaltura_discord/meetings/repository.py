@@ -27,6 +27,7 @@ import base64
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
+from kaltura_discord.i18n import lazy_gettext
 from kaltura_discord.meetings.model import (
     Meeting,
     MeetingAlreadyEnded,
@@ -57,7 +58,16 @@ _LIVE_FIELDS = (
     "channel_id",
 )
 _STATUSES = frozenset(get_args(MeetingStatus))
-_OPTIONAL_TEXT = ("room_id", "channel_id", "message_id", "ended_by", "description", "cleanup_pending", "event_id")
+_OPTIONAL_TEXT = (
+    "room_id",
+    "channel_id",
+    "message_id",
+    "ended_by",
+    "description",
+    "cleanup_pending",
+    "event_id",
+    "guild_locale",
+)
 _OPTIONAL_NUMBERS = ("ended_at", "scheduled_start", "scheduled_end")
 
 
@@ -164,6 +174,7 @@ def _from_item(item: dict[str, Any]) -> Meeting:
         event_id=text("event_id"),
         ended_by=text("ended_by"),
         cleanup_pending=text("cleanup_pending"),
+        guild_locale=text("guild_locale"),
     )
 
 
@@ -173,7 +184,7 @@ class MeetingRepository(dynamodb.TableAdapter):
             "Item"
         )
         if not item:
-            raise MeetingNotFound("I couldn't find that meeting in this server. Pick one from the list.")
+            raise MeetingNotFound(lazy_gettext("I couldn't find that meeting in this server. Pick one from the list."))
         return _from_item(item)
 
     def find(self, guild_id: str, meeting_id: str) -> Meeting | None:
@@ -233,8 +244,11 @@ class MeetingRepository(dynamodb.TableAdapter):
                 return self.get(meeting.guild_id, meeting.meeting_id)
             if reasons[2:3] == ["ConditionalCheckFailed"]:
                 raise MeetingLimitReached(
-                    f"This server already has {max_active} live meetings, the most it allows. End one "
-                    "(`/kaltura-end`) and try again."
+                    lazy_gettext(
+                        "This server already has {max} live meetings, the most it allows. End one (`/kaltura-end`) "
+                        "and try again.",
+                        max=max_active or 0,
+                    )
                 ) from None
             raise
         return live
@@ -310,8 +324,12 @@ class MeetingRepository(dynamodb.TableAdapter):
             if not dynamodb.is_conditional_check_failure(exc):
                 raise
             raise MeetingLimitReached(
-                f"You have started {max_per_hour} meetings this hour, the most this server allows per member. "
-                f"You can start another <t:{hour + HOUR}:R>.",
+                lazy_gettext(
+                    "You have started {max} meetings this hour, the most this server allows per member. You can "
+                    "start another <t:{at}:R>.",
+                    max=max_per_hour,
+                    at=str(hour + HOUR),
+                ),
                 retry_at=hour + HOUR,
             ) from None
         return hour
@@ -418,8 +436,10 @@ class MeetingRepository(dynamodb.TableAdapter):
             if reasons[:1] == ["ConditionalCheckFailed"]:
                 current = self.get(guild_id, meeting_id)
                 if current.status == "ended":
-                    raise MeetingAlreadyEnded(f"**{escape_markdown(current.title)}** has already ended.") from None
-                raise MeetingNotFound("That meeting is not running.") from None
+                    raise MeetingAlreadyEnded(
+                        lazy_gettext("**{title}** has already ended.", title=escape_markdown(current.title))
+                    ) from None
+                raise MeetingNotFound(lazy_gettext("That meeting is not running.")) from None
             if reasons[2:3] != ["ConditionalCheckFailed"]:
                 raise
             # Nothing counted (a meeting made live before the index existed): end it, uncounted.
@@ -489,8 +509,11 @@ class MeetingRepository(dynamodb.TableAdapter):
                 return False
             if reasons[2:3] == ["ConditionalCheckFailed"]:
                 raise MeetingLimitReached(
-                    f"This server already has {max_scheduled} scheduled meetings, the most it allows. Cancel one "
-                    "(`/kaltura-end`) or wait until one has started."
+                    lazy_gettext(
+                        "This server already has {max} scheduled meetings, the most it allows. Cancel one "
+                        "(`/kaltura-end`) or wait until one has started.",
+                        max=max_scheduled,
+                    )
                 ) from None
             raise
         return True

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Final
 
+from kaltura_discord.i18n import lazy_gettext
 from kaltura_discord.meetings.model import InvalidMeetingOptions, MeetingRequest
 
 MIN_LEAD_SECONDS: Final = 60
@@ -30,7 +31,9 @@ def parse_start(text: Any, now: float) -> int:
     time in the past, less than a minute ahead, or more than a year ahead."""
     value = " ".join(str(text or "").split())
     if not value:
-        raise InvalidMeetingOptions("Say when the meeting starts: `in 30m`, `in 2h`, or `2026-12-24T18:00+01:00`.")
+        raise InvalidMeetingOptions(
+            lazy_gettext("Say when the meeting starts: `in 30m`, `in 2h`, or `2026-12-24T18:00+01:00`.")
+        )
     relative = _RELATIVE.match(value)
     if relative:
         seconds = 0
@@ -40,11 +43,17 @@ def parse_start(text: Any, now: float) -> int:
     else:
         start = _absolute(value)
     if start < now:
-        raise InvalidMeetingOptions(f"<t:{start}:F> is in the past. Pick a time ahead, such as `in 30m`.")
+        raise InvalidMeetingOptions(
+            lazy_gettext("<t:{start}:F> is in the past. Pick a time ahead, such as `in 30m`.", start=str(start))
+        )
     if start < now + MIN_LEAD_SECONDS:
-        raise InvalidMeetingOptions("A scheduled meeting starts at least a minute from now; use `/kaltura-start`.")
+        raise InvalidMeetingOptions(
+            lazy_gettext("A scheduled meeting starts at least a minute from now; use `/kaltura-start`.")
+        )
     if start > now + MAX_LEAD_SECONDS:
-        raise InvalidMeetingOptions(f"<t:{start}:F> is more than a year ahead. Pick a time within a year.")
+        raise InvalidMeetingOptions(
+            lazy_gettext("<t:{start}:F> is more than a year ahead. Pick a time within a year.", start=str(start))
+        )
     return start
 
 
@@ -52,15 +61,21 @@ def _absolute(value: str) -> int:
     candidate = value.replace(" ", "T", 1) if "T" not in value and " " in value else value
     if not _OFFSET.search(candidate):
         raise InvalidMeetingOptions(
-            f"I couldn't read `{_quote(value)}` as a start time. Use `in 30m` / `in 2h`, or an ISO 8601 time with "
-            "its offset, such as `2026-12-24T18:00+01:00` or `2026-12-24T17:00Z` (the bot can't know your time zone)."
+            lazy_gettext(
+                "I couldn't read `{value}` as a start time. Use `in 30m` / `in 2h`, or an ISO 8601 time with its "
+                "offset, such as `2026-12-24T18:00+01:00` or `2026-12-24T17:00Z` (the bot can't know your time zone).",
+                value=_quote(value),
+            )
         )
     try:
         moment = dt.datetime.fromisoformat(candidate.replace("z", "Z"))
     except ValueError:
         raise InvalidMeetingOptions(
-            f"I couldn't read `{_quote(value)}` as a start time. Use `in 30m` / `in 2h`, or an ISO 8601 time with "
-            "its offset, such as `2026-12-24T18:00+01:00`."
+            lazy_gettext(
+                "I couldn't read `{value}` as a start time. Use `in 30m` / `in 2h`, or an ISO 8601 time with its "
+                "offset, such as `2026-12-24T18:00+01:00`.",
+                value=_quote(value),
+            )
         ) from None
     return int(moment.timestamp())
 
@@ -74,11 +89,18 @@ def parse_duration(value: Any) -> int:
     if value is None or value == "":
         return DURATION_DEFAULT
     if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).strip().isdigit():
-        raise InvalidMeetingOptions(f"The duration is in minutes, {DURATION_MIN} to {DURATION_MAX}.")
+        raise InvalidMeetingOptions(
+            lazy_gettext("The duration is in minutes, {min} to {max}.", min=DURATION_MIN, max=str(DURATION_MAX))
+        )
     minutes = int(value)
     if not DURATION_MIN <= minutes <= DURATION_MAX:
         raise InvalidMeetingOptions(
-            f"The duration must be {DURATION_MIN} minutes to 24 hours ({DURATION_MAX} minutes); it was {minutes}."
+            lazy_gettext(
+                "The duration must be {min} minutes to 24 hours ({max} minutes); it was {minutes}.",
+                min=DURATION_MIN,
+                max=str(DURATION_MAX),  # as the command's own limits write it (1440, not 1,440)
+                minutes=str(minutes),
+            )
         )
     return minutes
 

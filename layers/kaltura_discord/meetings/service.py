@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
+from kaltura_discord.i18n import Message, lazy_gettext
 from kaltura_discord.logs import get_logger
 from kaltura_discord.meetings.model import (
     Meeting,
@@ -51,16 +52,19 @@ class RoomGatewayUnavailable(RoomGatewayError):
     """The backend did not answer; a create may or may not have happened."""
 
 
-def not_started(code: str) -> str:
+def not_started(code: str) -> Message:
     """What the person hears when Kaltura failed a start: a slow Kaltura and a failing one read differently."""
     if code in ("TIMEOUT", "NO_ANSWER"):
-        return "Kaltura did not answer in time, so the meeting was not started. Please try again in a minute."
-    if code.startswith("HTTP_"):
-        return (
-            f"Kaltura is having trouble right now (it answered HTTP {code[5:]}), so the meeting was not started. "
-            "Please try again in a minute."
+        return lazy_gettext(
+            "Kaltura did not answer in time, so the meeting was not started. Please try again in a minute."
         )
-    return "Kaltura could not be reached, so the meeting was not started. Please try again in a minute."
+    if code.startswith("HTTP_"):
+        return lazy_gettext(
+            "Kaltura is having trouble right now (it answered HTTP {status}), so the meeting was not started. "
+            "Please try again in a minute.",
+            status=code[5:],
+        )
+    return lazy_gettext("Kaltura could not be reached, so the meeting was not started. Please try again in a minute.")
 
 
 class MeetingOutcomeUnknown(MeetingBackendUnavailable):
@@ -154,6 +158,7 @@ class MeetingService:
         channel_id: str | None = None,
         limits: Limits | None = None,
         scheduled: Meeting | None = None,
+        guild_locale: str | None = None,
     ) -> Meeting:
         """Create the room and its record once per ``request_id``; a repeat returns the same meeting. With
         ``scheduled`` (a record :meth:`begin_scheduled` took out of the schedule), that meeting is started: the
@@ -162,6 +167,9 @@ class MeetingService:
         Limits are checked before the room is asked for: the member's starts this hour (counted atomically) and
         the server's live meetings (checked first, then enforced atomically when the meeting goes live, so two
         starts racing for the last slot cannot both win: the loser's room is removed again).
+
+        ``guild_locale`` (the server's language, from the interaction) is kept with the meeting, for the messages
+        written about it later without an interaction (:attr:`Meeting.guild_locale`).
         """
         limits = limits or Limits()
         meeting = Meeting(
@@ -174,13 +182,14 @@ class MeetingService:
             created_at=round(self._clock(), 3),  # as stored: the live index's key is derived from it
             description=request.description,
             channel_id=channel_id,
+            guild_locale=guild_locale,
         )
         if scheduled is not None or not self.repository.create(meeting):
             existing = scheduled or self.repository.get(guild_id, meeting.meeting_id)
             if existing.is_active or existing.status == "ended":
                 return existing
             if existing.status in ("scheduled", "cancelled"):
-                raise MeetingNotFound("That meeting is not starting now.")
+                raise MeetingNotFound(lazy_gettext("That meeting is not starting now."))
             meeting = existing
             # An earlier attempt may have created the room and lost the answer: never add a second one.
             try:
@@ -211,8 +220,11 @@ class MeetingService:
             self.repository.delete(meeting)
             self._give_back_start(meeting, host, hour)
             raise MeetingBackendUnavailable(
-                f"Kaltura refused to create the room ({exc.code or 'error'}). No meeting was created; "
-                "ask a server admin to check the Kaltura settings (template rooms) and try again."
+                lazy_gettext(
+                    "Kaltura refused to create the room ({code}). No meeting was created; ask a server admin to check "
+                    "the Kaltura settings (template rooms) and try again.",
+                    code=exc.code or "error",
+                )
             ) from None
         return self._activate(meeting, room_id, limits)
 
@@ -222,8 +234,11 @@ class MeetingService:
         try:
             if self.repository.count_live(meeting.guild_id) >= limits.max_active:
                 raise MeetingLimitReached(
-                    f"This server already has {limits.max_active} live meetings, the most it allows. End one "
-                    "(`/kaltura-end`) and try again."
+                    lazy_gettext(
+                        "This server already has {max} live meetings, the most it allows. End one (`/kaltura-end`) "
+                        "and try again.",
+                        max=limits.max_active,
+                    )
                 )
             if limits.exempt(host):
                 return None
@@ -258,8 +273,10 @@ class MeetingService:
             )
             self._remove_room_quietly(meeting, room_id)
             raise MeetingBackendUnavailable(
-                "The bot's storage failed while the meeting was being started, so it was not started (its Kaltura "
-                "room was removed again). Please try again in a minute."
+                lazy_gettext(
+                    "The bot's storage failed while the meeting was being started, so it was not started (its Kaltura "
+                    "room was removed again). Please try again in a minute."
+                )
             ) from None
 
     def _remove_room_quietly(self, meeting: Meeting, room_id: str) -> None:
@@ -328,10 +345,12 @@ class MeetingService:
         *,
         channel_id: str | None,
         limits: Limits | None = None,
+        guild_locale: str | None = None,
     ) -> Meeting:
         """Record a scheduled meeting once per ``request_id`` (a repeat returns it). It counts as one of the
         member's starts in the hour it is scheduled (when it starts, it is not counted again), and as one of the
-        server's ``max_scheduled`` until it starts or is cancelled. Nothing is asked of Kaltura until it starts."""
+        server's ``max_scheduled`` until it starts or is cancelled. Nothing is asked of Kaltura until it starts.
+        ``guild_locale`` is kept with it: the reminder and the start, later, speak the server's language."""
         limits = limits or Limits()
         meeting = Meeting(
             guild_id=guild_id,
@@ -346,12 +365,15 @@ class MeetingService:
             channel_id=channel_id,
             scheduled_start=request.start,
             scheduled_end=request.end,
+            guild_locale=guild_locale,
         )
         existing = self.repository.find(guild_id, meeting.meeting_id)
         if existing is not None:
             return existing
         if limits.max_scheduled <= 0:
-            raise MeetingLimitReached("Scheduling meetings is turned off in this server (`meetings.max_scheduled`).")
+            raise MeetingLimitReached(
+                lazy_gettext("Scheduling meetings is turned off in this server (`meetings.max_scheduled`).")
+            )
         hour = (
             None
             if limits.exempt(host)
@@ -403,22 +425,26 @@ class MeetingService:
                 raise
             meeting = self.repository.get(guild_id, found[0].meeting_id)
         if meeting.status in ("creating", "failed"):
-            raise MeetingNotFound("That meeting is not running.")
+            raise MeetingNotFound(lazy_gettext("That meeting is not running."))
         return meeting
 
     def live(self, guild_id: str, meeting_id: str) -> Meeting:
         """The meeting, if it can be joined now; else a clear "not found", "starts at" or "has ended"."""
         meeting = self.get(guild_id, meeting_id)
+        title = escape_markdown(meeting.title)
         if meeting.is_scheduled:
             raise MeetingNotStarted(
-                f"**{escape_markdown(meeting.title)}** starts <t:{meeting.scheduled_start}:R> "
-                f"(<t:{meeting.scheduled_start}:F>). Join links work once it has started."
+                lazy_gettext(
+                    "**{title}** starts <t:{start}:R> (<t:{start}:F>). Join links work once it has started.",
+                    title=title,
+                    start=str(meeting.scheduled_start),
+                )
             )
         if meeting.status == "cancelled":
-            raise MeetingAlreadyEnded(f"**{escape_markdown(meeting.title)}** was cancelled.")
+            raise MeetingAlreadyEnded(lazy_gettext("**{title}** was cancelled.", title=title))
         if not meeting.is_active or meeting.room_id is None:
             raise MeetingAlreadyEnded(
-                f"**{escape_markdown(meeting.title)}** has ended, so it can't be joined any more."
+                lazy_gettext("**{title}** has ended, so it can't be joined any more.", title=title)
             )
         return meeting
 
@@ -439,7 +465,9 @@ class MeetingService:
             )
         except RoomGatewayError:
             raise MeetingBackendUnavailable(
-                "I couldn't create your join link because Kaltura did not answer. Please try again in a minute."
+                lazy_gettext(
+                    "I couldn't create your join link because Kaltura did not answer. Please try again in a minute."
+                )
             ) from None
         return meeting, url
 
@@ -448,13 +476,14 @@ class MeetingService:
         return member.user_id == meeting.host_id or member.role in ("moderator", "admin")
 
     def check_can_end(self, meeting: Meeting, member: Member) -> None:
+        title = escape_markdown(meeting.title)
         if meeting.status == "cancelled":
-            raise MeetingAlreadyEnded(f"**{escape_markdown(meeting.title)}** was already cancelled.")
+            raise MeetingAlreadyEnded(lazy_gettext("**{title}** was already cancelled.", title=title))
         if meeting.status == "ended":
-            raise MeetingAlreadyEnded(f"**{escape_markdown(meeting.title)}** has already ended.")
+            raise MeetingAlreadyEnded(lazy_gettext("**{title}** has already ended.", title=title))
         if not self.is_moderator(meeting, member):
             raise MeetingPermissionDenied(
-                "Only the meeting's host or a Kaltura moderator or admin of this server can end it."
+                lazy_gettext("Only the meeting's host or a Kaltura moderator or admin of this server can end it.")
             )
 
     def end(self, guild_id: str, meeting_id: str, member: Member, end_action: EndAction = "none") -> Meeting:
@@ -466,7 +495,7 @@ class MeetingService:
                 return cancelled
             meeting = self.get(guild_id, meeting_id)  # it started meanwhile: end it as a live meeting
             if not meeting.is_active:
-                raise MeetingNotFound("That meeting is starting right now; try again in a moment.")
+                raise MeetingNotFound(lazy_gettext("That meeting is starting right now; try again in a moment."))
         ended = self.repository.end(meeting, member.user_id)
         if ended.room_id and end_action != "none":
             try:
@@ -536,6 +565,10 @@ class MeetingService:
         )
         if again is not None:
             raise MeetingLimitReached(
-                f"You shared **{escape_markdown(meeting.title)}** a moment ago. You can share it again <t:{again}:R>.",
+                lazy_gettext(
+                    "You shared **{title}** a moment ago. You can share it again <t:{at}:R>.",
+                    title=escape_markdown(meeting.title),
+                    at=str(again),
+                ),
                 retry_at=again,
             )

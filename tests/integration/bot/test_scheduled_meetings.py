@@ -67,7 +67,7 @@ def scheduler() -> Iterator[LocalScheduler]:
     install_scheduler(None)
 
 
-def schedule_job(title: str = "Planning", start: str = "in 30m", duration: int | None = None) -> Job:
+def schedule_job(title: str = "Planning", start: str = "in 30m", duration: int | None = None, **locales: str) -> Job:
     options = [
         {"name": "type", "type": 3, "value": "webinar"},
         {"name": "title", "type": 3, "value": title},
@@ -75,7 +75,7 @@ def schedule_job(title: str = "Planning", start: str = "in 30m", duration: int |
     ]
     if duration is not None:
         options.append({"name": "duration", "type": 4, "value": duration})
-    interaction = Interaction(command("kaltura-schedule", options))
+    interaction = Interaction({**command("kaltura-schedule", options), **locales})
     handed: list[Job] = []
 
     class Recorder:
@@ -173,6 +173,28 @@ def test_reminder_then_start_makes_one_room_activates_the_event_and_notifies(
     [event] = discord.scheduled_events(GUILD_ID)
     assert event["status"] == 3
     assert scheduled(service, job).status == "ended"
+
+
+def test_a_french_servers_meeting_speaks_french_at_its_start_with_no_interaction_to_ask(
+    service: MeetingService, discord: DiscordStandIn, scheduler: LocalScheduler, shared: Path
+) -> None:
+    """The server's language is stored with the meeting: the event (seen by the whole server) and the card the
+    timer makes live are French, although the member who scheduled it reads German."""
+    job = schedule_job(title="Planification", locale="de", guild_locale="fr")
+    Worker().run(job.to_dict())
+    meeting = scheduled(service, job)
+    assert meeting.guild_locale == "fr"
+    [create] = discord.calls("POST", EVENTS + "$")
+    assert openapi.errors(shared, "ExternalScheduledEventCreateRequest", create.body) == []
+    location = create.body["entity_metadata"]["location"]
+    assert location == f"Webinaire Kaltura \u00b7 /kaltura-join {meeting.short_id} sur Discord dès le début"
+    assert create.body["description"].startswith("Webinaire \u00b7 hôte\u00a0: Test User.")
+    [card] = discord.calls("PATCH", rf"/webhooks/\d+/{job.token}/messages/@original")
+    names = [f["name"] for f in card.body["embeds"][0]["fields"]]
+    assert names == ["Type", "Hôte", "État", "Début", "Durée"]
+    assert scheduler.run_due(float(meeting.scheduled_start)) == 2  # type: ignore[arg-type]
+    [card_edit] = discord.calls("PATCH", rf"/channels/\d+/messages/{meeting.message_id}$")
+    assert [c["label"] for c in card_edit.body["components"][0]["components"]] == ["Rejoindre", "Partager", "Terminer"]
 
 
 def test_cancelling_before_the_start_cancels_the_event_and_touches_no_kaltura(

@@ -175,6 +175,9 @@ def test_end_is_for_the_host_or_moderators(client: LambdaClient, mint: Mint, mem
 
     stranger = client.delete(f"/v1/meetings/{meeting_id}", token=mint(user_id=OTHER_USER))
     assert (stranger.status, stranger.error_code) == (403, "forbidden")
+    assert stranger.json()["error"]["message"] == (  # English, whatever languages the bot speaks in Discord
+        "Only the meeting's host or a Kaltura moderator or admin of this server can end it."
+    )
 
     moderator = client.delete(f"/v1/meetings/{meeting_id}", token=mint(user_id=OTHER_USER, roles=(MODERATOR_ROLE,)))
     assert moderator.status == 200
