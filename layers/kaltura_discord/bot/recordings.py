@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from kaltura_discord import i18n, settings
 from kaltura_discord.bot.jobs import Job
 from kaltura_discord.config import get_config, render_for
-from kaltura_discord.discord.rest import DiscordRest, nonce_for
+from kaltura_discord.discord.rest import DiscordError, DiscordRest, nonce_for
 from kaltura_discord.i18n import Translator
 from kaltura_discord.kaltura.ks import validate_entry_id
 from kaltura_discord.logs import get_logger
@@ -170,17 +170,28 @@ def post_recording(
         body = recording_message(config, meeting, recording, channel_id)
         nonce = nonce_for(meeting.guild_id, meeting.meeting_id, recording.entry_id, "recording")
         posted = discord.create_message(channel_id, body, deadline=deadline, nonce=nonce)
-    except BaseException:
+    except BaseException as exc:
+        if _maybe_posted(exc):
+            # Discord may have posted it (an answer lost, a 500): a later try would post it again once the nonce's
+            # few minutes are over, so the claim is kept; at worst this recording is not announced.
+            log.error("recording post outcome unknown; not retried", extra={"entry_id": recording.entry_id})
+            raise
         try:
             recordings.release(meeting, recording.entry_id)
-        except Exception as exc:
+        except Exception as release_error:
             log.warning(
-                "could not give a recording claim back", extra={"entry_id": recording.entry_id, "error": str(exc)}
+                "could not give a recording claim back",
+                extra={"entry_id": recording.entry_id, "error": str(release_error)},
             )
         raise
     recordings.mark_posted(meeting, recording.entry_id, channel_id, str(posted.get("id") or ""))
     log.info("recording posted", extra={"meeting_id": meeting.meeting_id, "entry_id": recording.entry_id})
     return "posted"
+
+
+def _maybe_posted(error: BaseException) -> bool:
+    """True when Discord may have posted although the call failed (``DiscordError.maybe_acted``)."""
+    return isinstance(error, DiscordError) and error.maybe_acted
 
 
 # ---- way 1: a Kaltura notification ----------------------------------------------------------------------------

@@ -226,24 +226,35 @@ def schedule_meeting(
     if meeting.status != "scheduled":
         return meeting  # a repeat of a request whose meeting has moved on (started, cancelled)
     problem: Message | None = None
-    if not meeting.event_id:
-        try:
-            event_id = _create_event(meeting, discord, deadline, card_language(meeting, config))
-            meetings.repository.set_event(meeting, event_id)
-            meeting = meeting.with_changes(event_id=event_id)
-        except DiscordError as exc:
-            problem = _event_refusal(exc)
-    if problem is None:
-        try:
-            _set_timers(config, meeting)
-        except Exception as exc:
-            log.error(
-                "could not schedule the meeting's start", extra={"meeting_id": meeting.meeting_id, "error": str(exc)}
-            )
-            problem = lazy_gettext(
-                "The bot could not set the meeting's start timer, so it was not scheduled. Please try again in a "
-                "minute; if it keeps happening, tell a server admin."
-            )
+    try:
+        if not meeting.event_id:
+            try:
+                event_id = _create_event(meeting, discord, deadline, card_language(meeting, config))
+            except DiscordError as exc:
+                problem = _event_refusal(exc)
+            else:
+                meeting = meeting.with_changes(event_id=event_id)  # known to _undo even if recording it fails
+                meetings.repository.set_event(meeting, event_id)
+        if problem is None:
+            try:
+                _set_timers(config, meeting)
+            except Exception as exc:
+                log.error(
+                    "could not schedule the meeting's start",
+                    extra={"meeting_id": meeting.meeting_id, "error": str(exc)},
+                )
+                problem = lazy_gettext(
+                    "The bot could not set the meeting's start timer, so it was not scheduled. Please try again in "
+                    "a minute; if it keeps happening, tell a server admin."
+                )
+    except Exception as exc:  # storage failed midway: nothing may stay half-made either
+        log.error(
+            "scheduling failed midway", extra={"meeting_id": meeting.meeting_id, "error_type": type(exc).__name__}
+        )
+        problem = lazy_gettext(
+            "The bot's storage failed while the meeting was being scheduled, so it was not scheduled. Please try "
+            "again in a minute."
+        )
     if problem is not None:
         _undo(meeting, host, discord, deadline, meetings)
         raise ScheduleRefused(problem)
@@ -282,21 +293,32 @@ def run_schedule(job: Job, discord: DiscordRest) -> None:
 
 
 def _create_event(meeting: Meeting, discord: DiscordRest, deadline: float, t: Translator = _ENGLISH) -> str:
-    """Create the event once: after a lost answer (or a failure Discord may have acted on), the event it made is
-    found among the server's events by its start, name and location before another is created."""
+    """Create the event once. An earlier attempt (this call's, after a lost answer or a failure Discord may have
+    acted on, or a repeated request's) may have made it: it is looked for among the server's events, by its start,
+    name and location, before one is created, and again before creating a second time."""
     body = event_body(meeting, t)
+    found = _find_event(meeting, body, discord, deadline)
+    if found is not None:
+        return found
     try:
         created = discord.create_scheduled_event(meeting.guild_id, body, deadline=deadline)
         return str(created["id"])
     except DiscordError as exc:
         if exc.status not in (0, 500, 502, 503, 504):
             raise
-        for event in discord.list_scheduled_events(meeting.guild_id, deadline=deadline):
-            if _same_event(event, body):
-                log.warning("found the event made before a lost answer", extra={"meeting_id": meeting.meeting_id})
-                return str(event["id"])
+        found = _find_event(meeting, body, discord, deadline)
+        if found is not None:
+            return found
         created = discord.create_scheduled_event(meeting.guild_id, body, deadline=deadline)
         return str(created["id"])
+
+
+def _find_event(meeting: Meeting, body: dict[str, Any], discord: DiscordRest, deadline: float) -> str | None:
+    for event in discord.list_scheduled_events(meeting.guild_id, deadline=deadline):
+        if _same_event(event, body):
+            log.warning("found the meeting's event made earlier", extra={"meeting_id": meeting.meeting_id})
+            return str(event["id"])
+    return None
 
 
 def _same_event(event: dict[str, Any], body: dict[str, Any]) -> bool:
@@ -380,12 +402,7 @@ def cancel_timers(meeting: Meeting) -> None:
 def _undo(meeting: Meeting, host: Member, discord: DiscordRest, deadline: float, meetings: MeetingService) -> None:
     """Nothing half-written: the event, the timers and the record go again."""
     cancel_timers(meeting)
-    if meeting.event_id:
-        try:
-            discord.delete_scheduled_event(meeting.guild_id, meeting.event_id, deadline=deadline)
-        except DiscordError as exc:
-            if not exc.not_found:
-                log.error("could not delete the event of an undone schedule", extra={"meeting_id": meeting.meeting_id})
+    _delete_event(meeting, discord, deadline)
     try:
         meetings.discard_scheduled(meeting, host)
     except Exception as exc:
@@ -580,11 +597,23 @@ def _report_failed_start(
         reason=reason,
     )
     log.error("a scheduled meeting did not start", extra={"meeting_id": meeting.meeting_id, "error": str(reason)})
-    set_event_status(meeting, EVENT_CANCELED, discord, job.deadline)
+    _delete_event(meeting, discord, job.deadline)
     failed = meeting.with_changes(status="cancelled")
     _edit_card(failed, scheduled_message(failed, note, t), discord, job.deadline)
     _post_in_channel(meeting, responses.message_body(note), "start-failed", discord, job.deadline)
     return responses.message_body("the scheduled start failed")
+
+
+def _delete_event(meeting: Meeting, discord: DiscordRest, deadline: float) -> None:
+    """The event of a meeting that did not start goes: by its start Discord has made an EXTERNAL event active by
+    itself, and an active event can only become COMPLETED, which would show it as having happened."""
+    if not meeting.event_id:
+        return
+    try:
+        discord.delete_scheduled_event(meeting.guild_id, meeting.event_id, deadline=deadline)
+    except DiscordError as exc:
+        if not exc.not_found:
+            log.warning("could not delete the event", extra={"meeting_id": meeting.meeting_id, "error": str(exc)})
 
 
 def _show_live_card(config: GuildConfig, live: Meeting, discord: DiscordRest, job: Job) -> None:

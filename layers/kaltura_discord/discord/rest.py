@@ -33,10 +33,13 @@ NONCE_LENGTH = 25
 class DiscordError(Exception):
     """The one error type of the Discord REST boundary."""
 
-    def __init__(self, message: str, status: int = 0, code: int | None = None) -> None:
+    def __init__(self, message: str, status: int = 0, code: int | None = None, *, maybe_acted: bool = False) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
+        self.maybe_acted = maybe_acted
+        """Discord may have carried the request out: it was sent and no answer came, or a 500 came back (a 4xx,
+        a 429 and the gateway's 502/503/504 prove it did not; a connection never made proves it did not)."""
 
     @property
     def not_found(self) -> bool:
@@ -193,7 +196,9 @@ class DiscordRest:
                     or server_errors > MAX_SERVER_ERROR_RETRIES
                     or not self._wait(2.0**server_errors / 4, deadline)
                 ):
-                    raise DiscordError(f"Discord could not be reached ({type(exc).__name__})") from None
+                    raise DiscordError(
+                        f"Discord could not be reached ({type(exc).__name__})", maybe_acted=not never_sent
+                    ) from None
                 continue
             status = response.status_code
             if status < 300:
@@ -212,6 +217,7 @@ class DiscordRest:
                 f"Discord answered {status}: {error.get('message', response.reason_phrase)}",
                 status,
                 code if isinstance(code, int) else None,
+                maybe_acted=status >= 500 and status not in NOT_PROCESSED_STATUSES,
             )
 
     def _wait(self, seconds: float, deadline: float) -> bool:

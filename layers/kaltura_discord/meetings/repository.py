@@ -43,6 +43,8 @@ FAILED_RETENTION_SECONDS = 7 * 24 * 3600
 HOUR = 3600
 COUNT_KEY = "COUNT#live"
 SCHEDULED_COUNT_KEY = "COUNT#scheduled"
+MISSED_START_SECONDS = 3600
+"""A scheduled meeting not started this long after its start never will be: the worker drops a fire that late."""
 _LIVE_FIELDS = (
     "meeting_id",
     "title",
@@ -479,6 +481,9 @@ class MeetingRepository(dynamodb.TableAdapter):
         ``max_scheduled`` upcoming."""
         item = _to_item(meeting)
         entry = {name: item[name] for name in _LIVE_FIELDS if name in item}
+        # Should its start never be carried out (a lost fire), the record and its entry still go in the end.
+        expires = {"N": str(int(meeting.scheduled_end or meeting.created_at) + FAILED_RETENTION_SECONDS)}
+        item["expires_at"] = entry["expires_at"] = expires
         try:
             self.client.transact_write_items(
                 TransactItems=[
@@ -623,12 +628,15 @@ class MeetingRepository(dynamodb.TableAdapter):
         ).get("Item")
         return max(0, int(item["count"]["N"])) if item and "count" in item else 0
 
-    def list_scheduled(self, guild_id: str, limit: int = 25) -> list[Meeting]:
-        """The next ``limit`` scheduled meetings, soonest first (one Query of the scheduled index)."""
+    def list_scheduled(self, guild_id: str, limit: int = 25, *, missed: bool = False) -> list[Meeting]:
+        """The next ``limit`` scheduled meetings, soonest first (one Query of the scheduled index). Meetings whose
+        start passed more than :data:`MISSED_START_SECONDS` ago without starting (their fire was lost) are left
+        out, or, with ``missed``, are the ones listed."""
+        boundary = {"S": f"{int(self._clock()) - MISSED_START_SECONDS:011d}"}
         items = self.client.query(
             TableName=self.table,
-            KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": scheduled_partition(guild_id)}},
+            KeyConditionExpression="pk = :pk AND sk < :boundary" if missed else "pk = :pk AND sk >= :boundary",
+            ExpressionAttributeValues={":pk": {"S": scheduled_partition(guild_id)}, ":boundary": boundary},
             ScanIndexForward=True,
             Limit=limit,
             ConsistentRead=True,

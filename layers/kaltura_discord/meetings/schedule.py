@@ -59,7 +59,12 @@ def parse_start(text: Any, now: float) -> int:
 
 def _absolute(value: str) -> int:
     candidate = value.replace(" ", "T", 1) if "T" not in value and " " in value else value
-    if not _OFFSET.search(candidate):
+    try:
+        moment: dt.datetime | None = dt.datetime.fromisoformat(candidate.replace("z", "Z"))
+    except ValueError:
+        moment = None
+    # A time without an offset (``2026-12-24T18:00``, or a bare date whose ``-24`` looks like one) is not guessed.
+    if not _OFFSET.search(candidate) or (moment is not None and moment.tzinfo is None):
         raise InvalidMeetingOptions(
             lazy_gettext(
                 "I couldn't read `{value}` as a start time. Use `in 30m` / `in 2h`, or an ISO 8601 time with its "
@@ -67,16 +72,14 @@ def _absolute(value: str) -> int:
                 value=_quote(value),
             )
         )
-    try:
-        moment = dt.datetime.fromisoformat(candidate.replace("z", "Z"))
-    except ValueError:
+    if moment is None:
         raise InvalidMeetingOptions(
             lazy_gettext(
                 "I couldn't read `{value}` as a start time. Use `in 30m` / `in 2h`, or an ISO 8601 time with its "
                 "offset, such as `2026-12-24T18:00+01:00`.",
                 value=_quote(value),
             )
-        ) from None
+        )
     return int(moment.timestamp())
 
 

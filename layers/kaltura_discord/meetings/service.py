@@ -380,7 +380,12 @@ class MeetingService:
             else self.repository.reserve_start(guild_id, host.user_id, limits.max_starts_per_member_per_hour)
         )
         try:
-            created = self.repository.schedule(meeting, max_scheduled=limits.max_scheduled)
+            try:
+                created = self.repository.schedule(meeting, max_scheduled=limits.max_scheduled)
+            except MeetingLimitReached:
+                if not self._sweep_missed(guild_id):
+                    raise
+                created = self.repository.schedule(meeting, max_scheduled=limits.max_scheduled)
         except Exception:
             self._give_back_start(meeting, host, hour)
             raise
@@ -388,6 +393,21 @@ class MeetingService:
             self._give_back_start(meeting, host, hour)
             return self.repository.get(guild_id, meeting.meeting_id)
         return meeting
+
+    def _sweep_missed(self, guild_id: str, limit: int = 5) -> int:
+        """Cancel scheduled meetings whose start was missed (their fire was lost), freeing their slots; how many."""
+        swept = 0
+        for missed in self.repository.list_scheduled(guild_id, limit, missed=True):
+            try:
+                cancelled = self.repository.cancel_scheduled(missed, "kaltura-discord")
+            except MeetingError:
+                continue  # its record is gone already (expired): the entry follows it
+            if cancelled.status == "cancelled":
+                log.warning(
+                    "cancelled a scheduled meeting whose start was missed", extra={"meeting_id": missed.meeting_id}
+                )
+                swept += 1
+        return swept
 
     def pause(self, seconds: float) -> None:
         """Wait between attempts, with the service's clock (tests pass one that does not sleep)."""
@@ -490,12 +510,13 @@ class MeetingService:
         meeting = self.get(guild_id, meeting_id)
         self.check_can_end(meeting, member)
         if meeting.is_scheduled:  # not started: cancelled, and nothing on Kaltura (no room was ever made)
-            cancelled = self.repository.cancel_scheduled(meeting, member.user_id)
-            if cancelled.status in ("cancelled", "ended"):
-                return cancelled
-            meeting = self.get(guild_id, meeting_id)  # it started meanwhile: end it as a live meeting
-            if not meeting.is_active:
+            current = self.repository.cancel_scheduled(meeting, member.user_id)
+            if current.status == "cancelled":
+                return current
+            self.check_can_end(current, member)  # it started (and maybe ended) meanwhile: the record as it is now
+            if not current.is_active:
                 raise MeetingNotFound(lazy_gettext("That meeting is starting right now; try again in a moment."))
+            meeting = current  # live now: end it as a live meeting
         ended = self.repository.end(meeting, member.user_id)
         if ended.room_id and end_action != "none":
             try:

@@ -273,6 +273,23 @@ def test_when_the_timers_cannot_be_set_the_event_and_record_go_again(
     assert "start timer" in follow_up.body["content"]
 
 
+def test_when_storage_fails_after_the_event_was_made_the_event_and_record_go_again(
+    service: MeetingService, discord: DiscordStandIn, scheduler: LocalScheduler, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def storage_down(meeting: Meeting, event_id: str) -> None:
+        raise ConnectionError("DynamoDB went away")
+
+    monkeypatch.setattr(service.repository, "set_event", storage_down)
+    job = schedule_job()
+    Worker().run(job.to_dict())
+    assert discord.calls("POST", rf"{EVENTS}$")  # the event was made, then undone
+    assert discord.scheduled_events(GUILD_ID) == []
+    assert service.repository.find(GUILD_ID, meeting_id_for(job.interaction_id)) is None
+    assert service.repository.count_scheduled(GUILD_ID) == 0 and scheduler.pending() == []
+    [follow_up] = discord.calls("POST", rf"/webhooks/\d+/{job.token}$")
+    assert "storage failed" in follow_up.body["content"] and follow_up.body["flags"] == 64
+
+
 def test_a_kaltura_refusal_at_the_start_is_told_in_the_channel_and_closes_the_event(
     service: MeetingService, sandbox: KalturaSandbox, discord: DiscordStandIn, scheduler: LocalScheduler
 ) -> None:
@@ -283,7 +300,7 @@ def test_a_kaltura_refusal_at_the_start_is_told_in_the_channel_and_closes_the_ev
     scheduler.run_due(float(meeting.scheduled_start or 0))
     [note] = [m for m in posts(discord, CHANNEL_ID) if "could not start at its scheduled time" in m["content"]]
     assert "/kaltura-start" in note["content"]
-    assert discord.scheduled_events(GUILD_ID)[0]["status"] == 4
+    assert discord.scheduled_events(GUILD_ID) == []  # deleted: an active event could only show as completed
     assert sandbox.rooms == []
 
 

@@ -145,6 +145,21 @@ def test_a_failed_post_is_given_back_and_the_next_try_posts(
     assert len([c for c in channel_posts(discord) if c.status == 200]) == 1
 
 
+def test_a_post_whose_answers_were_lost_keeps_its_claim_and_is_not_posted_twice(
+    service: MeetingService, sandbox: KalturaSandbox, discord: DiscordStandIn
+) -> None:
+    meeting = ended_meeting(service)
+    assert meeting.room_id is not None
+    entry = sandbox.add_recording(meeting.room_id, duration=60, notify=False)["entry"]
+    discord.lose_answer_next(r"POST /channels/\d+/messages$", times=10)  # every retry's answer lost too
+    with pytest.raises(DiscordError) as failed:
+        recordings.handle_notified_entry(entry["id"], get_rest())
+    assert failed.value.maybe_acted
+    # the stand-in carried the post out: a second try must not post it again once the nonce has expired
+    assert recordings.handle_notified_entry(entry["id"], get_rest()) == "duplicate"
+    assert len(discord.channel_messages(CHANNEL_ID)) == 1
+
+
 def test_kaltura_down_is_a_failed_lookup_not_a_silent_skip(service: MeetingService, sandbox: KalturaSandbox) -> None:
     meeting = ended_meeting(service)
     assert meeting.room_id is not None

@@ -104,3 +104,41 @@ def test_joining_before_the_start_says_when_and_a_short_id_finds_the_meeting(ser
     assert service.get(GUILD, meeting.short_id).meeting_id == meeting.meeting_id
     with pytest.raises(MeetingNotFound):
         service.get(GUILD, "zzzzzz")
+
+
+def test_a_cancel_that_loses_to_the_start_says_it_is_starting(
+    service: MeetingService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    meeting = service.schedule(GUILD, "lost-race", request("Lost race"), HOST, channel_id=None)
+    cancel = service.repository.cancel_scheduled
+
+    def start_first(target: object, by: str) -> object:
+        service.begin_scheduled(meeting)  # the start timer wins between the read and the cancel
+        return cancel(meeting, by)
+
+    monkeypatch.setattr(service.repository, "cancel_scheduled", start_first)
+    with pytest.raises(MeetingNotFound, match="starting right now"):
+        service.end(GUILD, meeting.meeting_id, HOST)
+    assert service.repository.get(GUILD, meeting.meeting_id).status == "creating"
+
+
+def test_a_missed_start_frees_its_slot_and_leaves_the_list(table_name: str, sandbox: KalturaSandbox) -> None:
+    """A start whose fire was lost leaves the meeting scheduled; an hour after its start it is no longer listed,
+    and when the server's limit refuses a new schedule, such meetings are cancelled to free their slots."""
+    now = [time.time()]
+    repository = MeetingRepository(clock=lambda: now[0])
+    service = MeetingService(repository, KalturaRoomGateway(KalturaRooms(client_from_settings())), clock=lambda: now[0])
+    limits = Limits(max_scheduled=1, max_starts_per_member_per_hour=60)
+    missed = service.schedule(GUILD, "m1", request("Missed"), HOST, channel_id=None, limits=limits)
+    assert [m.meeting_id for m in service.upcoming(GUILD)] == [missed.meeting_id]
+    now[0] += 4 * 3600  # two hours past its start, and it never started
+    assert service.upcoming(GUILD) == []
+    fresh = ScheduleRequest.parse("meeting", "Fresh", "in 1h", 30, now=now[0])
+    made = service.schedule(GUILD, "m2", fresh, HOST, channel_id=None, limits=limits)
+    assert [m.meeting_id for m in service.upcoming(GUILD)] == [made.meeting_id]
+    assert repository.get(GUILD, missed.meeting_id).status == "cancelled"
+    assert repository.count_scheduled(GUILD) == 1
+    record = repository.client.get_item(
+        TableName=repository.table, Key={"pk": {"S": f"GUILD#{GUILD}"}, "sk": {"S": f"MEETING#{made.meeting_id}"}}
+    )["Item"]
+    assert int(record["expires_at"]["N"]) > int(made.scheduled_end or 0)  # a lost start still goes in the end

@@ -43,6 +43,8 @@ def test_absolute_times_with_an_offset(text: str, epoch: int) -> None:
     ("text", "message"),
     [
         ("2026-12-24T18:00", "offset"),  # no offset: the bot cannot guess the zone
+        ("2026-12-24", "offset"),  # a bare date: its "-24" is not an offset
+        ("2026-12-24 18:00", "offset"),
         ("tomorrow at noon", "couldn't read"),
         ("", "Say when"),
         ("2020-01-01T00:00Z", "in the past"),
