@@ -4,7 +4,7 @@ A botocore client's timeouts are fixed when it is made, and its retries ignore a
 timeout and 4 attempts, one hung DynamoDB call took 12 s, four times Discord's limit. So a :class:`BoundedClient`
 looks at the current :mod:`~kaltura_discord.deadline` on every call:
 
-- without one (the worker, the REST API, scripts) it is the container's ordinary client, untouched;
+- without one (the worker, scripts) it is the container's ordinary client, untouched;
 - with one, the call runs on a client whose connect and read timeouts fit the budget (a handful of clients per
   container, one per timeout step, made on first use), with botocore's own retries off. It is repeated at most
   once, and only when time is left and repeating is safe: a read, an asynchronous invoke (a duplicated job is

@@ -7,7 +7,9 @@ arrival when there is no context, as in the local stack) and sets it for the dur
 threads each see their own) and asks :meth:`Deadline.budget` how long its next call may take: what is left minus
 what building and returning the answer needs.
 
-The worker sets one too, from the interaction token's 15 minutes, so its calls never outlive the token.
+The REST API sets one per request, from its function's 10 s (:class:`~kaltura_discord.api.limits.RequestDeadline`).
+The worker sets none: its Discord calls take the interaction token's expiry as their deadline, and its other
+calls' own timeouts and retries fit well inside the token's 15 minutes.
 """
 
 from __future__ import annotations
@@ -47,14 +49,21 @@ class Deadline:
         return cls(clock() + seconds, reserve=reserve, clock=clock)
 
     @classmethod
-    def for_first_answer(cls, context: Any = None, *, clock: Clock = time.monotonic) -> Deadline:
-        """Lambda's remaining time, capped at Discord's 3 s, minus a safety margin; 3 s from now without a context."""
-        seconds = FIRST_ANSWER_SECONDS
+    def for_invocation(
+        cls, context: Any, cap: float, *, safety: float = SAFETY_SECONDS, clock: Clock = time.monotonic
+    ) -> Deadline:
+        """Lambda's remaining time, capped at ``cap``, minus a safety margin; ``cap`` from now without a context."""
+        seconds = cap
         remaining = getattr(context, "get_remaining_time_in_millis", None)
         if callable(remaining):
             with contextlib.suppress(TypeError, ValueError):
                 seconds = min(seconds, float(remaining()) / 1000.0)
-        return cls(clock() + seconds - SAFETY_SECONDS, clock=clock)
+        return cls(clock() + seconds - safety, clock=clock)
+
+    @classmethod
+    def for_first_answer(cls, context: Any = None, *, clock: Clock = time.monotonic) -> Deadline:
+        """Lambda's remaining time, capped at Discord's 3 s, minus a safety margin; 3 s from now without a context."""
+        return cls.for_invocation(context, FIRST_ANSWER_SECONDS, clock=clock)
 
     def remaining(self) -> float:
         """Seconds until the deadline (negative once it passed)."""
@@ -92,3 +101,13 @@ def scope(deadline: Deadline | None) -> Iterator[Deadline | None]:
         yield deadline
     finally:
         _current.reset(token)
+
+
+def wall_clock(limit: float | None = None, *, clock: Clock = time.time) -> float | None:
+    """The earlier of ``limit`` (a wall-clock time, as the Discord client takes its deadlines) and the last moment
+    the current deadline leaves a call (its budget from now); ``limit`` itself when no deadline is set."""
+    bound = current()
+    if bound is None:
+        return limit
+    end = clock() + bound.budget()
+    return end if limit is None else min(limit, end)

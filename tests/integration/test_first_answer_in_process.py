@@ -8,11 +8,8 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import socket
-import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -22,54 +19,13 @@ from kaltura_discord.bot import meetings as bot_meetings
 from kaltura_discord.config import set_config_service
 from kaltura_discord.storage import dynamodb
 from kaltura_discord.storage.jobs import set_ledger
+from tests.support.black_hole import BlackHole
 from tests.support.interactions import MANAGE_GUILD, PUBLIC_KEY_HEX, command, interaction, signed_event
+from tests.support.lambda_context import LambdaContext
 
 pytestmark = pytest.mark.integration
 
 LIMIT_SECONDS = 2.8
-
-
-@dataclass
-class LambdaContext:
-    """What Lambda passes the handler: the interactions function's timeout is 3 s."""
-
-    started: float
-
-    def get_remaining_time_in_millis(self) -> int:
-        return int((3.0 - (time.monotonic() - self.started)) * 1000)
-
-
-class BlackHole:
-    """A TCP endpoint that accepts every connection and never answers (a partition, a stuck connection)."""
-
-    def __init__(self) -> None:
-        self.server = socket.create_server(("127.0.0.1", 0), backlog=64)
-        self.held: list[socket.socket] = []
-        self._stop = threading.Event()
-        self.server.settimeout(0.05)
-        self.thread = threading.Thread(target=self._accept, daemon=True)
-        self.thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.getsockname()[1]}"
-
-    def _accept(self) -> None:
-        while not self._stop.is_set():
-            try:
-                connection, _ = self.server.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            self.held.append(connection)
-
-    def close(self) -> None:
-        self._stop.set()
-        self.thread.join(timeout=5)
-        for connection in self.held:
-            connection.close()
-        self.server.close()
 
 
 @pytest.fixture

@@ -46,6 +46,27 @@ def test_first_answer_deadline_from_lambdas_remaining_time_capped_at_three_secon
     assert Deadline.for_first_answer(object(), clock=clock).remaining() == pytest.approx(2.8)
 
 
+def test_a_rest_api_request_gets_lambdas_remaining_time_capped_at_its_ten_seconds() -> None:
+    from kaltura_discord.api.limits import REQUEST_SAFETY_SECONDS, REQUEST_SECONDS
+
+    clock = Clock()
+    bound = Deadline.for_invocation(LambdaContext(4000), REQUEST_SECONDS, safety=REQUEST_SAFETY_SECONDS, clock=clock)
+    assert bound.remaining() == pytest.approx(3.5)
+    local = Deadline.for_invocation(None, REQUEST_SECONDS, safety=REQUEST_SAFETY_SECONDS, clock=clock)
+    assert local.remaining() == pytest.approx(9.5)
+
+
+def test_wall_clock_is_the_earlier_of_the_callers_deadline_and_the_current_one() -> None:
+    monotonic, wall = Clock(), Clock()
+    wall.now = 5000.0
+    assert deadline.wall_clock(5060.0, clock=wall) == 5060.0  # no current deadline: the caller's own
+    assert deadline.wall_clock(None, clock=wall) is None
+    with deadline.scope(Deadline.after(2.3, clock=monotonic)):  # a 2 s budget after the reserve
+        assert deadline.wall_clock(5060.0, clock=wall) == pytest.approx(5002.0)
+        assert deadline.wall_clock(5001.0, clock=wall) == 5001.0
+        assert deadline.wall_clock(None, clock=wall) == pytest.approx(5002.0)
+
+
 def test_budget_keeps_the_reserve_and_never_goes_negative() -> None:
     clock = Clock()
     bound = Deadline.after(1.0, clock=clock)

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from kaltura_discord.api.errors import response_for
-from kaltura_discord.api.limits import BodyLimit
+from kaltura_discord.api.limits import BodyLimit, RequestDeadline
 from kaltura_discord.api.routing import ALWAYS_HEADERS, ApiVersion, VersionedRoute, discover_versions
 
 TITLE = "kaltura-discord REST API"
@@ -65,6 +65,7 @@ def create_app(versions: Sequence[ApiVersion] | None = None) -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, outside_routes)
     app.add_exception_handler(RequestValidationError, outside_routes)
     app.add_middleware(BodyLimit, version=latest.semver)
+    app.add_middleware(RequestDeadline)  # outermost: the body's reading counts too
     app.openapi = lambda: _openapi(app, mounted)  # type: ignore[method-assign]
     return app
 

@@ -176,6 +176,14 @@ def to_api_error(exc: Exception, reference: str | None = None) -> ApiError:
             return mapped
     if isinstance(exc, RecursionError):
         return ApiError(400, "malformed_body", "The request body is nested too deeply.")
+    if _out_of_time(exc):  # a dependency that did not answer within the request's deadline: logged where it failed
+        log.warning("API request ran out of time", extra={"error_type": type(exc).__name__, "reference": reference})
+        return ApiError(
+            503,
+            "service_unavailable",
+            "A service this API depends on did not answer in time; please try again shortly.",
+            headers={"Retry-After": RETRY_AFTER_SECONDS},
+        )
     unavailable = isinstance(exc, ConfigurationError) or type(exc).__module__.startswith(("botocore", "boto3"))
     log.exception("API request failed", extra={"error_type": type(exc).__name__, "reference": reference}, exc_info=exc)
     suffix = f" (reference {reference})" if reference else ""
@@ -187,6 +195,15 @@ def to_api_error(exc: Exception, reference: str | None = None) -> ApiError:
             headers={"Retry-After": RETRY_AFTER_SECONDS},
         )
     return ApiError(500, "internal_error", f"Something went wrong on our side{suffix}.")
+
+
+def _out_of_time(exc: Exception) -> bool:
+    """A deadline-bound AWS client that got no answer in time, or no time left for a call (api.limits)."""
+    from kaltura_discord.aws import ServiceUnavailable
+    from kaltura_discord.deadline import DeadlineExceeded
+    from kaltura_discord.kaltura.errors import KalturaUnavailable
+
+    return isinstance(exc, (ServiceUnavailable, DeadlineExceeded, KalturaUnavailable))
 
 
 def response_for(exc: Exception, version: str, reference: str | None = None) -> JSONResponse:

@@ -1,7 +1,7 @@
 """Discord's REST API, for the calls this project makes after answering: webhook edits, follow-ups and
 channel messages; and, for the REST API, a member's standing in a server (member, roles, owner). 429s are waited
-out within the caller's deadline, 404s are never retried, and every request's timeout fits the time left before
-that deadline.
+out within the caller's deadline (or the current request's, when it is sooner: :func:`.deadline.wall_clock`), 404s
+are never retried, and every request's timeout fits the time left before that deadline.
 
 Side effects happen once. Edits and deletes are idempotent, so they are repeated freely. A channel message carries
 a ``nonce`` with ``enforce_nonce`` (Discord returns the first message instead of creating another for the same
@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from kaltura_discord import deadline as deadlines
 from kaltura_discord import settings
 from kaltura_discord.http import create_client
 
@@ -176,7 +177,9 @@ class DiscordRest:
         """The decoded JSON answer (an object, or a list for list routes); DiscordError for anything else."""
         import httpx
 
-        deadline = deadline if deadline is not None else self._clock() + 60.0
+        # The caller's deadline, shortened to the request's (a REST API request's 10 s) when one is set.
+        bounded = deadlines.wall_clock(deadline, clock=self._clock)
+        deadline = bounded if bounded is not None else self._clock() + 60.0
         payload = b"" if body is None else json.dumps(body).encode()
         server_errors = 0
         while True:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from kaltura_discord import __version__, settings
+from kaltura_discord import deadline as deadlines
 from kaltura_discord.kaltura.errors import KalturaError, KalturaUnavailable
 from kaltura_discord.kaltura.ks import Privileges, SessionType, generate_ks, privilege_fields, validate_id
 from kaltura_discord.logs import get_logger
@@ -40,6 +41,11 @@ HASH_TYPES: dict[str, Callable[[bytes], Any]] = {
 API_EXCEPTION = "KalturaAPIException"
 WIDGET_KS_REUSE = 3600.0
 INVALID_KS = "INVALID_KS"
+MIN_CALL_SECONDS = 0.1
+"""A call with less time than this left before the current deadline is not started (a Kaltura round trip)."""
+AFTERMATH_SECONDS = 1.0
+"""Kept back from a Kaltura call under a deadline for what follows its failure: recording the outcome in DynamoDB
+(a start given up, its count given back), so a hung Kaltura never leaves a half-written record behind."""
 
 _SERVICE = re.compile(r"^[a-z][a-z0-9_]*$")
 _ACTION = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
@@ -102,6 +108,10 @@ class KalturaClient:
     (reads, session starts, idempotent updates) are attempted up to ``max_attempts`` times on
     :class:`KalturaUnavailable` with full-jitter exponential backoff; other calls are repeated only when the
     request provably never left. An admin-session call rejected with ``INVALID_KS`` renews the session once.
+
+    Under a current :mod:`~kaltura_discord.deadline` (a REST API request) each attempt's timeouts shrink to the
+    time left and no attempt or backoff starts that could not finish before it, so a hung Kaltura is a
+    :class:`KalturaUnavailable` within the request's time rather than the function killed at its timeout.
     """
 
     def __init__(
@@ -314,6 +324,8 @@ class KalturaClient:
                 if not may_repeat or attempt >= self._max_attempts:
                     raise
                 delay = self._rng.uniform(0.0, min(self._backoff_max, self._backoff_base * 2 ** (attempt - 1)))
+                if _time_left() < delay + MIN_CALL_SECONDS:
+                    raise
                 logger.warning(
                     "kaltura call failed; retrying",
                     extra={"service": service, "action": action, "attempt": attempt, "code": exc.code},
@@ -330,11 +342,13 @@ class KalturaClient:
         url = f"{self.service_url}/api_v3/service/{service}/action/{action}"
         name = f"{service}.{action}"
         secrets = self._secrets(ks)
+        timeout = self._timeout_left(name, secrets)
         try:
             response = self._http.post(
                 url,
                 content=json.dumps(body, separators=(",", ":")).encode(),
                 headers={"Content-Type": "application/json", "Accept": "application/json"},
+                timeout=httpx.USE_CLIENT_DEFAULT if timeout is None else timeout,
             )
         except httpx.TimeoutException as exc:
             before = isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout))
@@ -350,6 +364,31 @@ class KalturaClient:
                 request_sent=not never_sent,
             ) from None
         return _result(name, response, secrets)
+
+    def _timeout_left(self, name: str, secrets: list[str]) -> httpx.Timeout | None:
+        """The client's own timeouts, shortened to the current deadline's budget (``None``: no deadline)."""
+        if deadlines.current() is None:
+            return None
+        import httpx
+
+        budget = _time_left()
+        if budget < MIN_CALL_SECONDS:
+            message = f"{name} not sent: no time left ({budget * 1000:.0f} ms)"
+            raise KalturaUnavailable("TIMEOUT", message, secrets=secrets, request_sent=False)
+        own = self._http.timeout
+        connect = min(own.connect or budget, budget / 3)
+        rest = budget - connect
+        return httpx.Timeout(
+            connect=connect, read=min(own.read or rest, rest), write=min(own.write or rest, rest), pool=connect
+        )
+
+
+def _time_left() -> float:
+    """What a Kaltura call may take of the current deadline (unbounded without one), its aftermath kept back."""
+    bound = deadlines.current()
+    if bound is None:
+        return float("inf")
+    return bound.budget(bound.reserve + AFTERMATH_SECONDS)
 
 
 def _result(name: str, response: httpx.Response, secrets: list[str]) -> Any:

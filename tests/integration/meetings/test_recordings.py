@@ -12,7 +12,7 @@ from kaltura_discord.bot import attendance, recordings
 from kaltura_discord.bot.ended import after_end
 from kaltura_discord.bot.jobs import Job
 from kaltura_discord.config import config_service, get_config, set_config_service
-from kaltura_discord.discord.rest import DiscordError, get_rest
+from kaltura_discord.discord.rest import DiscordError, DiscordRest, get_rest
 from kaltura_discord.kaltura import KalturaRooms, client_from_settings
 from kaltura_discord.local.discord_standin import DiscordStandIn
 from kaltura_discord.local.kaltura_sandbox import KalturaSandbox
@@ -24,6 +24,7 @@ from kaltura_discord.meetings.recordings import POLL_MINUTES, RecordingStore
 from kaltura_discord.meetings.repository import ENDED_RETENTION_SECONDS, MeetingRepository
 from kaltura_discord.meetings.service import MeetingService, Member
 from kaltura_discord.scheduler import install_scheduler
+from tests.integration.conftest import BOT_TOKEN
 from tests.support.interactions import CHANNEL_ID, GUILD_ID
 
 pytestmark = pytest.mark.integration
@@ -152,8 +153,11 @@ def test_a_post_whose_answers_were_lost_keeps_its_claim_and_is_not_posted_twice(
     assert meeting.room_id is not None
     entry = sandbox.add_recording(meeting.room_id, duration=60, notify=False)["entry"]
     discord.lose_answer_next(r"POST /channels/\d+/messages$", times=10)  # every retry's answer lost too
+    impatient = DiscordRest(
+        discord.api_base_url, "1000000000000000001", bot_token=lambda: BOT_TOKEN, sleep=lambda _: None
+    )
     with pytest.raises(DiscordError) as failed:
-        recordings.handle_notified_entry(entry["id"], get_rest())
+        recordings.handle_notified_entry(entry["id"], impatient)
     assert failed.value.maybe_acted
     # the stand-in carried the post out: a second try must not post it again once the nonce has expired
     assert recordings.handle_notified_entry(entry["id"], get_rest()) == "duplicate"

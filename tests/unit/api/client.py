@@ -48,6 +48,7 @@ class LambdaClient:
         headers: dict[str, str] | None = None,
         params: dict[str, Any] | None = None,
         token: str | None = None,
+        context: Any = None,
     ) -> Reply:
         parts = urlsplit(url)
         query = parts.query or (urlencode(params) if params else "")
@@ -60,7 +61,7 @@ class LambdaClient:
             body = json.dumps(json_body).encode()
             sent["content-type"] = "application/json"
         sent.update({k.lower(): v for k, v in (headers or {}).items()})
-        result = self.handler(lambda_event(method, parts.path, query, sent, body, domain_name=HOST), None)
+        result = self.handler(lambda_event(method, parts.path, query, sent, body, domain_name=HOST), context)
         raw = result.get("body") or ""
         text = base64.b64decode(raw).decode() if result.get("isBase64Encoded") else str(raw)
         return Reply(int(result["statusCode"]), {k.lower(): v for k, v in result["headers"].items()}, text)

@@ -65,6 +65,20 @@ def test_429_beyond_the_deadline_gives_up_cleanly() -> None:
     assert len(seen) == 1 and time.slept == []
 
 
+def test_a_request_deadline_shortens_the_callers_and_its_default() -> None:
+    from kaltura_discord import deadline
+
+    time = FakeTime()
+    limited = httpx.Response(429, json={"retry_after": 5}, headers={"Retry-After": "5"})
+    rest, seen = rest_with([limited, httpx.Response(200, json={"id": "1"})], time)
+    with deadline.scope(deadline.Deadline(1004.3, clock=time.clock)):  # a REST API request: 4 s left for calls
+        with pytest.raises(DiscordError, match="rate limiting"):
+            rest.edit_original("tok", {"content": "x"})  # no deadline of its own would have waited the 5 s
+        assert time.slept == []
+        rest.edit_original("tok", {"content": "x"}, deadline=time.now + 60)
+    assert seen[-1].extensions["timeout"]["read"] <= 4.0
+
+
 def test_404_is_never_retried() -> None:
     time = FakeTime()
     rest, seen = rest_with([httpx.Response(404, json={"code": 10015, "message": "Unknown Webhook"})], time)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from kaltura_discord import settings
+from kaltura_discord import deadline, settings
 from kaltura_discord.kaltura import (
     AdminSecret,
     AppToken,
@@ -136,6 +136,35 @@ def test_timeouts_and_connection_errors_are_unavailable(fake: FakeKaltura, make_
         client.call("room_room", "get", {"roomId": "0_abc"}, retry=True)
     assert (timeout.value.code, refused.value.code) == ("TIMEOUT", "CONNECTION_ERROR")
     assert len(fake.requests) == 6
+
+
+def test_under_a_deadline_each_attempt_gets_the_time_left_and_no_retry_outlives_it(
+    fake: FakeKaltura, make_client: MakeClient, sleeps: list[float]
+) -> None:
+    monotonic = Clock(100.0)
+
+    def slow_503(request: httpx.Request) -> httpx.Response:
+        monotonic.now += 0.5  # each attempt takes half a second
+        return httpx.Response(503)
+
+    fake.reply(slow_503, slow_503, slow_503)
+    # 2.5 s left: the deadline's 0.3 s reserve and the 1 s kept for the aftermath leave Kaltura 1.2 s
+    with deadline.scope(deadline.Deadline(102.5, clock=monotonic)), pytest.raises(KalturaUnavailable):
+        make_client().call("room_room", "get", {"roomId": "0_abc"}, retry=True)
+    first, second = (request.extensions["timeout"] for request in fake.requests)  # no third: 0.2 s was left
+    assert (first["connect"], first["read"]) == pytest.approx((0.4, 0.8))
+    assert (second["connect"], second["read"]) == pytest.approx((0.7 / 3, 0.7 * 2 / 3))
+    assert sleeps == [0.25]
+
+
+def test_with_no_time_left_nothing_is_sent(fake: FakeKaltura, make_client: MakeClient, sleeps: list[float]) -> None:
+    monotonic = Clock(100.0)
+    with deadline.scope(deadline.Deadline(101.2, clock=monotonic)), pytest.raises(KalturaUnavailable) as caught:
+        make_client().call("room_room", "add", {"entry": {"objectType": "KalturaRoomEntry", "roomType": 1}})
+    assert (caught.value.code, caught.value.request_sent) == ("TIMEOUT", False)
+    assert fake.requests == [] and sleeps == []
+    make_client().call("room_room", "get", {"roomId": "0_abc"})  # without a deadline: the client's own timeouts
+    assert fake.requests[0].extensions["timeout"]["read"] == 5.0
 
 
 def test_invalid_ks_renews_the_admin_session_once(fake: FakeKaltura, make_client: MakeClient) -> None:

@@ -11,7 +11,6 @@ failure answers 503 so that it does.
 from __future__ import annotations
 
 import datetime as dt
-import time
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import Header, Request
@@ -20,6 +19,7 @@ from pydantic import Field
 
 from kaltura_discord.api.backends import backends
 from kaltura_discord.api.errors import ERROR_SCHEMA_REF, RETRY_AFTER_SECONDS, ApiError
+from kaltura_discord.api.limits import request_wall_deadline
 from kaltura_discord.api.security import Reader
 from kaltura_discord.api.versions.v1.routes import VERSION, MeetingId, _allowed, _errors, _guild_config, _member, _ok
 from kaltura_discord.api.versions.v1.schemas import SEMVER, _Response, _Versioned
@@ -30,8 +30,6 @@ if TYPE_CHECKING:
 
 log = get_logger(__name__)
 
-NOTIFICATION_DEADLINE_SECONDS = 8.0
-"""Within the API function's 10 s: every Kaltura, DynamoDB and Discord call of a notification fits in it."""
 Outcome = Literal["posted", "duplicate", "off", "no_channel", "ignored"]
 
 
@@ -174,9 +172,7 @@ async def kaltura_notification(
     from kaltura_discord.discord.rest import DiscordError, get_rest
 
     try:
-        outcome = recordings.handle_notified_entry(
-            event.entry_id, get_rest(), deadline=time.time() + NOTIFICATION_DEADLINE_SECONDS
-        )
+        outcome = recordings.handle_notified_entry(event.entry_id, get_rest(), deadline=request_wall_deadline())
     except RecordingLookupFailed:
         raise ApiError(
             503, "backend_unavailable", "Kaltura did not answer.", headers={"Retry-After": RETRY_AFTER_SECONDS}

@@ -77,9 +77,6 @@ _DESCRIPTIONS = {
     503: "Kaltura, the storage or (for a write) Discord did not answer (`backend_unavailable`, "
     "`service_unavailable`, `discord_unavailable`); retry after `Retry-After` seconds.",
 }
-API_WORK_SECONDS = 6.0
-"""What scheduling or cancelling may spend on DynamoDB, Discord and EventBridge Scheduler: the API function has 10 s
-(template.yaml), and the request has spent some already."""
 MeetingId = Annotated[str, Path(pattern=r"^[a-z2-7]{10}$", description="A meeting id, as listed by GET /v1/meetings.")]
 
 
@@ -370,26 +367,23 @@ def _start(
 
 def _schedule(claims: ApiClaims, config: GuildConfig, request: ScheduleRequest, request_id: str) -> JSONResponse:
     """A scheduled meeting, as ``/kaltura-schedule`` makes it: its Discord event and timers, or nothing."""
-    import time
-
-    from kaltura_discord import deadline
+    from kaltura_discord.api.limits import request_wall_deadline
     from kaltura_discord.bot.schedule import schedule_meeting
     from kaltura_discord.discord.rest import get_rest
 
-    # Within the API function's 10 s: the Discord calls get the wall-clock bound, and the DynamoDB and Scheduler
-    # calls (deadline-bound clients) the same budget through the deadline scope.
-    with deadline.scope(deadline.Deadline.after(API_WORK_SECONDS)):
-        meeting = schedule_meeting(
-            config,
-            claims.guild_id,
-            request_id,
-            request,
-            _member(config, claims),
-            discord=get_rest(),
-            channel_id=None,
-            deadline=time.time() + API_WORK_SECONDS,
-            meetings=backends().meetings,
-        )
+    # Within the request's deadline (RequestDeadline): the DynamoDB and Scheduler calls through the deadline scope,
+    # the Discord calls through the same bound on the wall clock.
+    meeting = schedule_meeting(
+        config,
+        claims.guild_id,
+        request_id,
+        request,
+        _member(config, claims),
+        discord=get_rest(),
+        channel_id=None,
+        deadline=request_wall_deadline(),
+        meetings=backends().meetings,
+    )
     location = f"{VERSION.prefix}/meetings/{meeting.meeting_id}"
     return _ok(MeetingResponse(version=SEMVER, data=MeetingView.of(meeting)), 201, {"Location": location})
 
@@ -405,13 +399,10 @@ async def end_meeting(claims: Writer, meeting_id: MeetingId) -> JSONResponse:
     _allowed(config, claims, "kaltura-end")
     meeting = backends().meetings.end(claims.guild_id, meeting_id, _member(config, claims), config.kaltura.end_action)
     if meeting.status == "cancelled":  # scheduled and not started: its event and timers are cancelled with it
-        import time
-
-        from kaltura_discord import deadline
+        from kaltura_discord.api.limits import request_wall_deadline
         from kaltura_discord.bot.schedule import after_cancel
 
-        with deadline.scope(deadline.Deadline.after(API_WORK_SECONDS)):
-            _announce(lambda _bot, discord: after_cancel(meeting, discord, time.time() + API_WORK_SECONDS))
+        _announce(lambda _bot, discord: after_cancel(meeting, discord, request_wall_deadline()))
         return _ok(MeetingResponse(version=SEMVER, data=MeetingView.of(meeting)))
     _announce(lambda bot, discord: bot.announce_ended(config, meeting, claims.display_name, discord))
     from kaltura_discord.bot.ended import after_end  # the room remembered, attendance kept, the recording poll
