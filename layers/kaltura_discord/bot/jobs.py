@@ -37,6 +37,7 @@ JOB_HANDLERS: dict[str, str] = {
     "meeting_reminder": "kaltura_discord.bot.schedule:run_reminder",
     "meeting_scheduled_start": "kaltura_discord.bot.schedule:run_scheduled_start",
     "recording_poll": "kaltura_discord.bot.recordings:run_poll",
+    "meeting_late_room": "kaltura_discord.bot.late_rooms:run_late_room",
 }
 
 

@@ -307,13 +307,20 @@ class MeetingService:
         sleep: Callable[[float], None] = time.sleep,
     ) -> str | None:
         """After a start whose outcome was unknown (and which the person was told failed): look for a room that
-        Kaltura made anyway, a few times, and remove it, so no orphan room is left. Returns the removed room id."""
+        Kaltura made anyway, a few times, and remove it, so no orphan room is left. Returns the removed room id.
+
+        A REST API start repeated with its ``Idempotency-Key`` may adopt that room meanwhile (the same meeting id):
+        a meeting that went live keeps it."""
         for pause in (0.0, *waits):
             self._sleep(pause)
             try:
                 found = self.rooms.find_room_by_reference(meeting.meeting_id)
                 if found is None:
                     continue
+                current = self.repository.find(meeting.guild_id, meeting.meeting_id)
+                if current is not None and current.is_active:
+                    log.info("a late room was adopted by a repeated start", extra={"meeting_id": meeting.meeting_id})
+                    return None
                 self.rooms.delete_room(found)
             except RoomGatewayError:
                 continue

@@ -9,6 +9,7 @@ context here gives 3 s instead of the template's 10, so the test proves the boun
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
 
@@ -17,7 +18,9 @@ import pytest
 from kaltura_discord.api.app import create_app
 from kaltura_discord.api.backends import set_backends
 from kaltura_discord.api.lambda_adapter import LambdaHandler, make_lambda_handler
+from kaltura_discord.bot.worker import Worker
 from kaltura_discord.local.kaltura_sandbox import KalturaSandbox
+from kaltura_discord.scheduler import LocalScheduler, install_scheduler
 from kaltura_discord.storage import dynamodb
 from tests.support.black_hole import BlackHole
 from tests.support.lambda_context import LambdaContext
@@ -44,8 +47,27 @@ def within_the_function(client: LambdaClient, method: str, url: str, **kwargs: o
     return reply, time.monotonic() - started
 
 
-def test_a_hung_kaltura_is_a_503_before_the_function_times_out_and_leaves_no_live_meeting(
-    client: LambdaClient, mint: Callable[..., str], sandbox: KalturaSandbox
+@pytest.fixture
+def scheduler() -> Iterator[LocalScheduler]:
+    """Fires only when told, through a Worker, as EventBridge Scheduler's target invoke would."""
+    local = LocalScheduler(lambda event: Worker(sleep=lambda _: None).run(event), clock=lambda: 0.0)
+    install_scheduler(local)
+    yield local
+    install_scheduler(None)
+
+
+def room_made(sandbox: KalturaSandbox) -> bool:
+    """The held ``room_room.add``, released, is carried out on the sandbox's own thread."""
+    pause = threading.Event()
+    for _ in range(100):
+        if sandbox.rooms:
+            return True
+        pause.wait(0.05)
+    return False
+
+
+def test_a_hung_kaltura_is_a_503_in_time_and_the_room_it_makes_late_is_removed(
+    client: LambdaClient, mint: Callable[..., str], sandbox: KalturaSandbox, scheduler: LocalScheduler
 ) -> None:
     token = mint()
     sandbox.hang_next(5, seconds=30.0, service="room_room")  # the add and any room list after it
@@ -55,9 +77,32 @@ def test_a_hung_kaltura_is_a_503_before_the_function_times_out_and_leaves_no_liv
     assert took < FUNCTION_SECONDS, took
     assert (reply.status, reply.error_code) == (503, "backend_unavailable"), reply.text
     assert reply.headers["retry-after"]
+    [removal] = scheduler.pending()
+    assert removal["kind"] == "meeting_late_room"
+
+    sandbox.clear_faults()  # Kaltura carries out the add it was holding: a room nobody was told about
+    assert room_made(sandbox)
+    assert client.get("/v1/meetings", token=token).json()["data"]["items"] == []  # never listed as live
+    assert scheduler.run_due(removal["at"]) == 1
+    assert sandbox.rooms == []
+
+
+def test_a_room_adopted_by_a_repeated_request_is_not_removed(
+    client: LambdaClient, mint: Callable[..., str], sandbox: KalturaSandbox, scheduler: LocalScheduler
+) -> None:
+    token, key = mint(), {"Idempotency-Key": "start-1"}
+    body = {"type": "meeting", "title": "Sync"}
+    sandbox.hang_next(5, seconds=30.0, service="room_room")
+    reply, _ = within_the_function(client, "POST", "/v1/meetings", json_body=body, token=token, headers=key)
+    assert reply.status == 503
     sandbox.clear_faults()
-    live = client.get("/v1/meetings", token=token).json()["data"]["items"]
-    assert live == []  # not announced as live: the start is given up, a retry with its key adopts the room
+    assert room_made(sandbox)
+    again = client.post("/v1/meetings", json_body=body, token=token, headers=key)
+    assert again.status == 201 and sandbox.calls.get("room_room.add") == 1  # the late room, adopted
+    [removal] = scheduler.pending()
+    scheduler.run_due(removal["at"])
+    [room] = sandbox.rooms
+    assert room["referenceId"] == again.json()["data"]["id"]  # the live meeting keeps its room
 
 
 @pytest.fixture

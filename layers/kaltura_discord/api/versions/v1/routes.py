@@ -348,18 +348,25 @@ def _start(
 ) -> JSONResponse:
     """The request id makes MeetingService.start idempotent: the same id never creates a second room."""
     from kaltura_discord.bot.meetings import limits_for
+    from kaltura_discord.meetings.service import MeetingOutcomeUnknown
 
     if isinstance(request, ScheduleRequest):
         return _schedule(claims, config, request, request_id)
     template_room_id = getattr(config.kaltura.template_room_ids, request.type) or None
-    meeting = backends().meetings.start(
-        claims.guild_id,
-        request_id,
-        request,
-        _member(config, claims),
-        template_room_id=template_room_id,
-        limits=limits_for(config),
-    )
+    try:
+        meeting = backends().meetings.start(
+            claims.guild_id,
+            request_id,
+            request,
+            _member(config, claims),
+            template_room_id=template_room_id,
+            limits=limits_for(config),
+        )
+    except MeetingOutcomeUnknown as exc:  # Kaltura may make the room late: it is looked for and removed later
+        from kaltura_discord.bot.late_rooms import schedule_removal
+
+        schedule_removal(exc.meeting)
+        raise
     _announce(lambda bot, discord: bot.announce_started(config, meeting, claims.display_name, discord))
     location = f"{VERSION.prefix}/meetings/{meeting.meeting_id}"
     return _ok(MeetingResponse(version=SEMVER, data=MeetingView.of(meeting)), 201, {"Location": location})
