@@ -42,6 +42,7 @@ PACKAGE = ROOT / "layers" / "kaltura_discord"
 TRANSLATIONS = Path(i18n.TRANSLATIONS_DIR)
 TEMPLATE = TRANSLATIONS / f"{i18n.DOMAIN}.pot"
 DEFINITIONS = "layers/kaltura_discord/commands/definitions.py"
+DEFAULTS = "config/default_config.json"
 KEYWORDS: dict[str, Any] = {
     "gettext": None,
     "ngettext": (1, 2),
@@ -54,6 +55,10 @@ COMMENT_TAGS = ("TRANSLATORS:",)
 WIDTH = 100
 NAME_NOTE = "A name: lowercase, no spaces (- or _), 1-32 characters; the English name itself keeps it English."
 LENGTH_NOTE = "Discord allows 1-100 characters."
+TEMPLATE_NOTES = [
+    "Keep every {placeholder} as it is (the bot fills them in) and the **bold**.",
+    "No @everyone, @here or role mentions.",
+]
 HEADER = "# The messages of kaltura-discord: rewritten by `python scripts/i18n.py extract` (docs/localization.md).\n#"
 CHECK_HINT = "run `python scripts/i18n.py extract && python scripts/i18n.py update`, translate, then `compile`"
 
@@ -99,6 +104,16 @@ def _definition_texts() -> Iterator[tuple[str, str, list[str]]]:
             yield from option_texts(command.name, "", option)
 
 
+def _default_templates() -> Iterator[tuple[str, list[str]]]:
+    """(text, notes) for each shipped default template: a server that keeps one reads it in its language."""
+    import json
+
+    defaults = json.loads((ROOT / DEFAULTS).read_text(encoding="utf-8"))
+    for kind, text in defaults["notifications"]["templates"].items():
+        yield text, [f"Default notifications.templates.{kind}.", *TEMPLATE_NOTES]
+    yield defaults["share"]["template"], ["Default share.template (the Share button's message).", *TEMPLATE_NOTES]
+
+
 def extract() -> Catalog:
     """The template as the code and the definitions have it now."""
     catalog = Catalog(
@@ -116,6 +131,8 @@ def extract() -> Catalog:
         catalog.add(message, None, [(location, lineno)], auto_comments=comments, context=context)
     for context, text, notes in _definition_texts():
         catalog.add(text, None, [(DEFINITIONS, 0)], auto_comments=notes, context=context)
+    for text, notes in _default_templates():
+        catalog.add(text, None, [(DEFAULTS, 0)], auto_comments=notes, context=i18n.TEMPLATE)
     return catalog
 
 

@@ -48,6 +48,9 @@ NAME: Final = "name"
 DESCRIPTION: Final = "description"
 CHOICE: Final = "choice"
 """Message contexts (``msgctxt``) of the command definitions' texts: names, descriptions and choice names."""
+TEMPLATE: Final = "template"
+"""The context of the shipped default templates (``config/default_config.json``): a server that has not changed a
+template reads it in the channel's language; a template an admin wrote is in no catalog and stays as written."""
 
 _NUMBER_SYMBOLS: Final[dict[str, tuple[str, str]]] = {
     "en-US": (",", "."),

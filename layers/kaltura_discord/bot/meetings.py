@@ -4,7 +4,8 @@ Join / Share / End buttons. Quick checks answer at once; Kaltura work goes to th
 Languages (docs/localization.md): what answers one member (refusals, the join link, the list, the end's reply) is
 in their language (``i18n.for_reply``); what the channel reads (the meeting card, notifications, the Share message)
 is in the server's (:func:`card_language`: ``notifications.locale``, else the ``guild_locale`` kept with the
-meeting). The server's templates stay as written; only the values the bot fills in are translated.
+meeting). Templates an admin wrote stay as written (only the values the bot fills in are translated); the shipped
+defaults a server kept are in the channel's language too (``render_for`` with the channel's translator).
 """
 
 from __future__ import annotations
@@ -457,11 +458,13 @@ def notify(
     *,
     effect_id: str,
     deadline: float | None = None,
+    t: Translator | None = None,
 ) -> None:
     """Post the guild's notification, if enabled, to a channel of that same guild (a channel id is only a
     number: without this check one server's admins could make the bot post into another server). A failure
     is logged and never fails the command. ``effect_id`` (the meeting, or the interaction that shared it) makes
     the message's nonce: a repeated post after a lost answer comes back as the first message, not a second one.
+    ``t`` is the channel's language, for a template the server has not changed (:func:`render_for`).
     """
     notifications = config.notifications
     if not notifications.enabled or not getattr(notifications, kind, False):
@@ -475,7 +478,7 @@ def notify(
         if str(channel.get("guild_id")) != guild_id:
             log.warning("notification channel belongs to another server; not posting", extra=context)
             return
-        rendered = render_for(config, kind, values)  # type: ignore[arg-type]
+        rendered = render_for(config, kind, values, t)  # type: ignore[arg-type]
         nonce = nonce_for(effect_id, kind)
         discord.create_message(channel_id, rendered.as_payload(), deadline=deadline, nonce=nonce)
     except Exception as exc:
@@ -486,9 +489,17 @@ def announce_started(
     config: GuildConfig, meeting: Meeting, started_by: str, discord: DiscordRest, deadline: float | None = None
 ) -> None:
     """What Discord hears when a meeting starts, whether by command or over the REST API."""
-    values = share_values(meeting, started_by, card_language(meeting, config))
+    t = card_language(meeting, config)
+    values = share_values(meeting, started_by, t)
     notify(
-        config, meeting.guild_id, "meeting_started", values, discord, effect_id=meeting.meeting_id, deadline=deadline
+        config,
+        meeting.guild_id,
+        "meeting_started",
+        values,
+        discord,
+        effect_id=meeting.meeting_id,
+        deadline=deadline,
+        t=t,
     )
 
 
@@ -519,7 +530,9 @@ def announce_ended(
     values["duration"] = t.gettext("{minutes} min", minutes=duration // 60)
     if config.notifications.channel_for("meeting_ended") is not None:
         values["attendees"] = attendance.attendees_value(meeting, t)
-    notify(config, meeting.guild_id, "meeting_ended", values, discord, effect_id=meeting.meeting_id, deadline=deadline)
+    notify(
+        config, meeting.guild_id, "meeting_ended", values, discord, effect_id=meeting.meeting_id, deadline=deadline, t=t
+    )
 
 
 def run_start(job: Job, discord: DiscordRest) -> None:
@@ -691,11 +704,13 @@ def run_share(job: Job, discord: DiscordRest) -> dict[str, Any] | None:
         return None
     t = card_language(meeting, config)  # a message for the whole channel, from the server's template
     values = share_values(meeting, job.display_name, t)
-    rendered = render_for(config, "share", values)
+    rendered = render_for(config, "share", values, t)
     join = responses.action_row(
         responses.button(t.gettext("Join"), custom_id=f"{JOIN}:{meeting.meeting_id}", style=ButtonStyle.SUCCESS)
     )
     body = responses.message_body(rendered.content, components=[join], allowed_mentions=rendered.allowed_mentions)
     discord.edit_original(job.token, body, deadline=job.deadline)
-    notify(config, guild_id, "meeting_shared", values, discord, effect_id=job.interaction_id, deadline=job.deadline)
+    notify(
+        config, guild_id, "meeting_shared", values, discord, effect_id=job.interaction_id, deadline=job.deadline, t=t
+    )
     return None

@@ -117,9 +117,8 @@ def recording_url(config: GuildConfig, entry_id: str) -> str:
     return template.replace("{kaf_host}", kaf_host).replace("{entry_id}", validate_entry_id(entry_id))
 
 
-def recording_values(config: GuildConfig, meeting: Meeting, recording: Recording) -> dict[str, str]:
+def recording_values(config: GuildConfig, meeting: Meeting, recording: Recording, t: Translator) -> dict[str, str]:
     """The template's values; the bot's words among them in the server's language (a message for the channel)."""
-    t = i18n.for_channel(meeting.guild_locale, config.notifications.locale)
     label = TYPE_LABELS.get(meeting.type)
     return {
         "title": meeting.title,
@@ -134,7 +133,8 @@ def recording_values(config: GuildConfig, meeting: Meeting, recording: Recording
 def recording_message(config: GuildConfig, meeting: Meeting, recording: Recording, channel_id: str) -> dict[str, Any]:
     """A ``MessageCreateRequest``: the rendered template and, in the meeting's own channel, a reply to its card
     (``message_reference`` with ``fail_if_not_exists`` false, so a deleted card does not stop the message)."""
-    body = render_for(config, "recording_ready", recording_values(config, meeting, recording)).as_payload()
+    t = i18n.for_channel(meeting.guild_locale, config.notifications.locale)
+    body = render_for(config, "recording_ready", recording_values(config, meeting, recording, t), t).as_payload()
     if meeting.message_id and meeting.channel_id == channel_id:
         body["message_reference"] = {"message_id": meeting.message_id, "fail_if_not_exists": False}
     return body

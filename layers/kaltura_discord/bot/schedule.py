@@ -468,14 +468,16 @@ def run_reminder(job: Job, discord: DiscordRest) -> dict[str, Any] | None:
     if meeting is None or not meeting.is_scheduled:
         return responses.message_body("no reminder: the meeting is no longer scheduled")
     config = get_config(guild_id)
+    t = card_language(meeting, config)
     notify(
         config,
         guild_id,
         "meeting_reminder",
-        _values(meeting, card_language(meeting, config)),
+        _values(meeting, t),
         discord,
         effect_id=meeting.meeting_id,
         deadline=job.deadline,
+        t=t,
     )
     return responses.message_body("reminder sent")
 

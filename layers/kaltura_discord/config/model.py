@@ -212,7 +212,8 @@ class Notifications(_Section):
     )
     locale: NotificationLocale = Field(
         description="Language of the bot's own words in notifications and meeting cards: server (the server's "
-        "language, as Discord reports it) or a language code. The templates stay as written."
+        "language, as Discord reports it) or a language code. Shipped templates the server kept follow it; templates "
+        "an admin wrote stay as written."
     )
     channels: NotificationChannels
     templates: NotificationTemplates

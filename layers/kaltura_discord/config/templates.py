@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal, Protocol
 
 if TYPE_CHECKING:
     from kaltura_discord.config.model import GuildConfig
+    from kaltura_discord.i18n import Translator
 
 TemplateKind = Literal[
     "meeting_started", "meeting_ended", "meeting_shared", "meeting_reminder", "recording_ready", "share"
@@ -261,7 +262,26 @@ def render_template(
     return RenderedMessage(content=_cap("".join(out)), allowed_mentions=_allowed_mentions(segments, mentions))
 
 
-def render_for(config: GuildConfig, kind: TemplateKind, values: Mapping[str, str]) -> RenderedMessage:
-    """Render the guild's template for ``kind`` with the guild's mention policy."""
+def render_for(
+    config: GuildConfig, kind: TemplateKind, values: Mapping[str, str], t: Translator | None = None
+) -> RenderedMessage:
+    """Render the guild's template for ``kind`` with the guild's mention policy.
+
+    With ``t`` (the channel's language), a template the server has not changed, a shipped default, is rendered
+    from its translation (:data:`kaltura_discord.i18n.TEMPLATE`); any other template stays exactly as written. A
+    translation that no longer fits the template's rules falls back to the English default, logged.
+    """
     template = config.share.template if kind == "share" else getattr(config.notifications.templates, kind)
-    return render_template(template, kind, values, mentions=config.notifications.allowed_mentions)
+    mentions = config.notifications.allowed_mentions
+    if t is not None:
+        from kaltura_discord.i18n import TEMPLATE
+
+        translated = t.lookup(template, TEMPLATE)
+        if translated != template:
+            try:
+                return render_template(translated, kind, values, mentions=mentions)
+            except (TemplateError, KeyError):
+                from kaltura_discord.logs import get_logger
+
+                get_logger(__name__).error("broken translated template", extra={"locale": t.locale, "kind": kind})
+    return render_template(template, kind, values, mentions=mentions)

@@ -195,6 +195,10 @@ def test_a_french_servers_meeting_speaks_french_at_its_start_with_no_interaction
     assert scheduler.run_due(float(meeting.scheduled_start)) == 2  # type: ignore[arg-type]
     [card_edit] = discord.calls("PATCH", rf"/channels/\d+/messages/{meeting.message_id}$")
     assert [c["label"] for c in card_edit.body["components"][0]["components"]] == ["Rejoindre", "Partager", "Terminer"]
+    # the shipped templates, which this server never changed, are French too: the reminder, then the start
+    reminder, started = (m["content"] for m in posts(discord, NOTIFY_CHANNEL))
+    assert reminder.startswith("**Planification** (Webinaire), animé par Test User, commence <t:")
+    assert started.startswith("**Planification** (Webinaire) a commencé, animé par Test User.")
 
 
 def test_cancelling_before_the_start_cancels_the_event_and_touches_no_kaltura(

@@ -418,7 +418,9 @@ def test_the_servers_notification_language_setting_wins(meetings: Meetings, memo
     notifications(memory_config, locale="ja")
     _meeting, discord = start_as("de", "fr")
     assert labels(discord.originals[0]) == ["参加する", "共有する", "終了する"]
-    assert "**@\u200beveryone" in discord.posted[0]["content"] and "(ウェビナー)" in discord.posted[0]["content"]
+    content = discord.posted[0]["content"]
+    assert "**@\u200beveryone" in content
+    assert "**\uff08ウェビナー\uff09が始まりました。" in content  # the shipped template, in Japanese too
 
 
 def test_a_reminder_speaks_the_language_kept_with_the_meeting(

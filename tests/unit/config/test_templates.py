@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import gettext
 import re
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from kaltura_discord import i18n
 from kaltura_discord.config import ConfigValidationError, effective_config, get_defaults
 from kaltura_discord.config.model import AllowedMentions
 from kaltura_discord.config.templates import (
@@ -188,6 +190,41 @@ def test_default_templates_are_valid_and_render() -> None:
         rendered = render_for(config, kind, values_for(kind))
         assert SAMPLE_VALUES["host"] in rendered.content or kind in ("meeting_ended", "recording_ready")
         assert "{" not in rendered.content
+
+
+@pytest.mark.parametrize("locale", i18n.SHIPPED)
+def test_a_default_template_is_in_the_channels_language_and_keeps_the_rules(locale: str) -> None:
+    config, t = get_defaults().config, i18n.translator(locale)
+    for kind in TEMPLATE_KINDS:
+        english = render_for(config, kind, values_for(kind)).content
+        translated = render_for(config, kind, values_for(kind), t)
+        assert translated.content != english, (locale, kind)
+        assert "{" not in translated.content and SAMPLE_VALUES["title"] in translated.content
+        assert translated.allowed_mentions == {"parse": []}
+        validate_template(
+            t.lookup(getattr(config.notifications.templates, kind, config.share.template), i18n.TEMPLATE), kind
+        )
+
+
+def test_a_template_an_admin_wrote_stays_as_written_in_any_language() -> None:
+    config = effective_config({"notifications": {"templates": {"meeting_started": "{title} läuft jetzt"}}})
+    rendered = render_for(
+        config, "meeting_started", values_for("meeting_started", title="Standup"), i18n.translator("fr")
+    )
+    assert rendered.content == "Standup läuft jetzt"
+
+
+def test_a_translation_that_breaks_the_template_rules_falls_back_to_the_english_default(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    class Broken(gettext.NullTranslations):
+        def pgettext(self, context: str, message: str) -> str:
+            return "**{title}** {everyone_but_not_a_placeholder}"
+
+    config = get_defaults().config
+    rendered = render_for(config, "share", values_for("share", title="Standup"), i18n.Translator("de", Broken()))
+    assert rendered.content == render_for(config, "share", values_for("share", title="Standup")).content
+    assert "broken translated template" in caplog.text
 
 
 unsafe_text = st.text(alphabet=st.sampled_from(list("@<>&#!:*_~`|\\[]()\n everyonhr0123456789")), max_size=60)
