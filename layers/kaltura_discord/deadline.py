@@ -65,6 +65,10 @@ class Deadline:
         """Lambda's remaining time, capped at Discord's 3 s, minus a safety margin; 3 s from now without a context."""
         return cls.for_invocation(context, FIRST_ANSWER_SECONDS, clock=clock)
 
+    def earlier(self, seconds: float) -> Deadline:
+        """This deadline brought ``seconds`` forward: for calls whose aftermath (recording what they did) needs time."""
+        return Deadline(self.expires_at - seconds, reserve=self.reserve, clock=self._clock)
+
     def remaining(self) -> float:
         """Seconds until the deadline (negative once it passed)."""
         return self.expires_at - self._clock()

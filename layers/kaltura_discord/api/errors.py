@@ -177,7 +177,10 @@ def to_api_error(exc: Exception, reference: str | None = None) -> ApiError:
     if isinstance(exc, RecursionError):
         return ApiError(400, "malformed_body", "The request body is nested too deeply.")
     if _out_of_time(exc):  # a dependency that did not answer within the request's deadline: logged where it failed
-        log.warning("API request ran out of time", extra={"error_type": type(exc).__name__, "reference": reference})
+        log.warning(
+            "API request ran out of time",
+            extra={"error_type": type(exc).__name__, "error": str(exc)[:300], "reference": reference},
+        )
         return ApiError(
             503,
             "service_unavailable",

@@ -13,7 +13,8 @@ call in it fits and an outage is a 503 with the error envelope.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, MutableMapping
+import contextlib
+from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from typing import Any, Final
 
 from kaltura_discord import deadline
@@ -25,6 +26,9 @@ REQUEST_SECONDS: Final = 10.0
 """The API function's timeout (template.yaml): a request's deadline without a Lambda context (the local stack)."""
 REQUEST_SAFETY_SECONDS: Final = 0.5
 """Kept back from the function's remaining time for answering (the envelope, Mangum, API Gateway)."""
+AFTERMATH_SECONDS: Final = 1.0
+"""Kept back from a request's Discord work (:func:`keeping`) for what follows it: the idempotency record, a
+recording marked posted. Kaltura calls keep the same (``kaltura.client.AFTERMATH_SECONDS``)."""
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -95,6 +99,16 @@ class RequestDeadline:
         bound = deadline.Deadline.for_invocation(scope.get("aws.context"), self.seconds, safety=REQUEST_SAFETY_SECONDS)
         with deadline.scope(bound):
             await self.app(scope, receive, send)
+
+
+@contextlib.contextmanager
+def keeping(seconds: float = AFTERMATH_SECONDS) -> Iterator[None]:
+    """The calls in the block end ``seconds`` before the request's deadline, so what follows them keeps its time
+    (a slow Discord must not leave a started meeting answered 503 because its idempotency record could not be
+    written)."""
+    bound = deadline.current()
+    with deadline.scope(None if bound is None else bound.earlier(seconds)):
+        yield
 
 
 def request_wall_deadline() -> float:

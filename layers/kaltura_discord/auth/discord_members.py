@@ -1,7 +1,8 @@
 """The :class:`~kaltura_discord.auth.rights.GuildDirectory` over Discord's REST API, with the bot token.
 
-The REST API has no deadline of its own (its Lambda has 10 s), so each look-up gets a short one here: a Discord
-that does not answer within it counts as unreachable, and a write waiting on it is refused rather than left hanging.
+Each look-up gets a short deadline of its own (within the REST API request's, which the Discord client applies
+too): a Discord that does not answer within it counts as unreachable, and a write waiting on it is refused rather
+than left hanging.
 """
 
 from __future__ import annotations

@@ -2,9 +2,11 @@
 
 When ``room_room.add`` gets no answer, the start is reported as failed and its record kept as ``failed``
 (:meth:`MeetingService.start`); Kaltura may still make the room seconds later. The worker then looks for it and
-removes it at once (``run_start``). A REST API request cannot wait that long within its 10 s, so it schedules the
-same removal as a job a minute later (the ``meeting_late_room`` job), which leaves the room alone if a repeat of
-the request (its ``Idempotency-Key``, the same meeting id) adopted it meanwhile.
+removes it at once (``run_start``). A REST API request cannot wait that long within its 10 s, so it schedules a
+job a minute later (``meeting_late_room``) that removes every room carrying the meeting's id except the one a
+repeat of the request (its ``Idempotency-Key``, the same meeting id) went live with
+(:meth:`MeetingService.remove_stray_rooms`). Each failure schedules its own job: a repeat that also loses its
+answer gets one too.
 """
 
 from __future__ import annotations
@@ -25,18 +27,20 @@ DELAY_SECONDS = 60.0
 
 
 def late_room_job(meeting: Meeting, now: float) -> tuple[str, float, Job]:
-    """The schedule name, time and job removing a late room of ``meeting`` (its ledger key: the meeting)."""
+    """The schedule name, time and job removing the late rooms of ``meeting`` after a failure at ``now`` (its
+    ledger key and name: the meeting and that moment, so a later failure of a repeat is not taken for this one)."""
     from kaltura_discord.scheduler import schedule_name
 
     at = now + DELAY_SECONDS
+    failed_at = f"{now:.3f}"
     job = Job.scheduled(
         LATE_ROOM,
-        f"{meeting.guild_id}:{meeting.meeting_id}",
+        f"{meeting.guild_id}:{meeting.meeting_id}:{failed_at}",
         at,
         guild_id=meeting.guild_id,
         payload={"meeting_id": meeting.meeting_id},
     )
-    return schedule_name("late-room", meeting.guild_id, meeting.meeting_id), at, job
+    return schedule_name("late-room", meeting.guild_id, meeting.meeting_id, failed_at), at, job
 
 
 def schedule_removal(meeting: Meeting) -> bool:
@@ -56,10 +60,9 @@ def schedule_removal(meeting: Meeting) -> bool:
 
 
 def run_late_room(job: Job, discord: DiscordRest) -> dict[str, Any] | None:
-    """Remove the room of a start that is still ``failed``; nothing to answer (a scheduled job has no token)."""
+    """Remove the rooms a lost answer left; nothing to answer (a scheduled job has no token). Kaltura failing
+    fails the job, which the failure queue keeps."""
     from kaltura_discord.bot.meetings import service
 
-    meeting = service().repository.find(job.guild_id or "", str(job.payload.get("meeting_id", "")))
-    if meeting is not None and meeting.status == "failed":
-        service().remove_late_room(meeting)
+    service().remove_stray_rooms(job.guild_id or "", str(job.payload.get("meeting_id", "")))
     return None

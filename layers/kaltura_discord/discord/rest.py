@@ -185,8 +185,9 @@ class DiscordRest:
         while True:
             left = deadline - self._clock()
             if left <= 0.05:
-                raise DiscordError("no time left before the interaction token expires")
-            timeout = httpx.Timeout(min(READ_TIMEOUT_SECONDS, left), connect=min(3.0, left))
+                raise DiscordError("no time left before the request's deadline")
+            connect = min(3.0, left / 3)  # a slow connect and a hung read together still end by the deadline
+            timeout = httpx.Timeout(min(READ_TIMEOUT_SECONDS, left - connect), connect=connect)
             try:
                 response = self._client.request(
                     method, self._base_url + path, content=payload, headers=self._headers(bot), timeout=timeout

@@ -98,6 +98,9 @@ class _Failure:
     remaining: int
     lose_answer: bool = False
     """Act on the request, then close the connection without answering (an answer that never came)."""
+    hang: bool = False
+    """Hold the request unanswered and not acted on until :meth:`DiscordStandIn.release` or the stand-in stops
+    (a partition, a stuck connection: the client's timeout is the only way out)."""
 
 
 @dataclass
@@ -214,6 +217,7 @@ class _State:
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1_100_000_000_000_000_000))
     clock: Callable[[], float] = time.time
     events: ScheduledEvents | None = None
+    released: threading.Event = field(default_factory=threading.Event)
 
     def snowflake(self) -> str:
         return str(next(self.ids))
@@ -272,6 +276,12 @@ class _Handler(BaseHTTPRequestHandler):
                 failure.remaining -= 1
                 if failure.remaining <= 0:
                     state.failures.remove(failure)
+        if failure is not None and failure.hang:
+            self._record(method, path, body, 0)
+            state.released.wait(120.0)
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
         if failure is not None and not failure.lose_answer:
             self._record(method, path, body, failure.status)
             self._send(failure.status, failure.body, failure.headers)
@@ -577,6 +587,7 @@ class DiscordStandIn:
         return self
 
     def stop(self) -> None:
+        self.release()
         self._server.shutdown()
         self._server.server_close()
 
@@ -609,6 +620,16 @@ class DiscordStandIn:
         """Carry out the next ``times`` matching requests, then drop the connection before answering."""
         with self._state.lock:
             self._state.failures.append(_Failure(re.compile(pattern), 0, None, {}, times, lose_answer=True))
+
+    def hang_next(self, pattern: str, times: int = 1) -> None:
+        """Hold the next ``times`` matching requests without answering or acting, until :meth:`release`."""
+        with self._state.lock:
+            self._state.released.clear()
+            self._state.failures.append(_Failure(re.compile(pattern), 0, None, {}, times, hang=True))
+
+    def release(self) -> None:
+        """Let every held request go (its connection is closed unanswered)."""
+        self._state.released.set()
 
     def rate_limit_next(self, pattern: str, retry_after: float = 0.01, times: int = 1) -> None:
         body = {"message": "You are being rate limited.", "retry_after": retry_after, "global": False}

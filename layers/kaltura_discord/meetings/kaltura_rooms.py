@@ -42,11 +42,15 @@ class KalturaRoomGateway:
         return room.id
 
     def find_room_by_reference(self, reference: str) -> str | None:
+        rooms = self.rooms_by_reference(reference, limit=1)
+        return rooms[0] if rooms else None
+
+    def rooms_by_reference(self, reference: str, limit: int = 25) -> list[str]:
         try:
-            found = self._rooms.list_rooms({"referenceIdEqual": reference}, Pager(page_size=1))
+            found = self._rooms.list_rooms({"referenceIdEqual": reference}, Pager(page_size=limit))
         except KalturaError as exc:
             raise _translate(exc) from None
-        return found.rooms[0].id if found.rooms else None
+        return [room.id for room in found.rooms]
 
     def mark_room_ended(self, room_id: str) -> None:
         try:

@@ -403,6 +403,23 @@ class MeetingRepository(dynamodb.TableAdapter):
     def delete(self, meeting: Meeting) -> None:
         self.client.delete_item(TableName=self.table, Key=_key(meeting.guild_id, meeting.meeting_id))
 
+    def remove_failed(self, meeting: Meeting) -> bool:
+        """Remove the record of a start that failed, only while it is ``failed``: False when a repeated start
+        adopted its room meanwhile (or it is gone)."""
+        try:
+            self.client.delete_item(
+                TableName=self.table,
+                Key=_key(meeting.guild_id, meeting.meeting_id),
+                ConditionExpression="#status = :failed",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={":failed": {"S": "failed"}},
+            )
+        except Exception as exc:
+            if not dynamodb.is_conditional_check_failure(exc):
+                raise
+            return False
+        return True
+
     def set_message(self, meeting: Meeting, channel_id: str, message_id: str) -> None:
         self.client.update_item(
             TableName=self.table,

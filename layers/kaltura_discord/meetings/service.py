@@ -89,6 +89,11 @@ class RoomGateway(Protocol):
 
     def find_room_by_reference(self, reference: str) -> str | None: ...
 
+    def rooms_by_reference(self, reference: str, limit: int = 25) -> list[str]:
+        """Every room whose referenceId is ``reference`` (a meeting's own, and any a lost answer left), at most
+        ``limit``."""
+        ...
+
     def mark_room_ended(self, room_id: str) -> None: ...
 
     def delete_room(self, room_id: str) -> None: ...
@@ -329,6 +334,33 @@ class MeetingService:
             )
             return found
         return None
+
+    def remove_stray_rooms(self, guild_id: str, meeting_id: str, *, again: bool = True) -> list[str]:
+        """Remove the rooms carrying the meeting's id that are not its own: what starts whose answers were lost
+        left on the account (a REST API start's ``meeting_late_room`` job). Returns the removed room ids.
+
+        A start repeated with the same ``Idempotency-Key`` shares the meeting id. So the rooms are listed first;
+        a meeting still ``failed`` is then claimed by removing its record conditionally, which a repeat adopting a
+        room races against (if the repeat wins, the meeting is live and keeps its room; if the claim wins, the
+        repeat's activation fails and it is told to try again); a start in progress (``creating``) is left alone.
+        """
+        current = self.repository.find(guild_id, meeting_id)
+        if current is not None and current.status == "creating":
+            return []
+        found = self.rooms.rooms_by_reference(meeting_id)
+        keep = current.room_id if current is not None else None
+        if current is not None and current.status == "failed":
+            if not self.repository.remove_failed(current):
+                return self.remove_stray_rooms(guild_id, meeting_id, again=False) if again else []
+            keep = None
+        removed = []
+        for room_id in found:
+            if room_id != keep:
+                self.rooms.delete_room(room_id)
+                removed.append(room_id)
+        if removed:
+            log.warning("removed rooms a lost answer left", extra={"meeting_id": meeting_id, "rooms": removed})
+        return removed
 
     def roll_back(self, meeting: Meeting, reason: str) -> None:
         """A live meeting nobody was told about: end it and remove its room (the server's ``unconfirmed_start``)."""

@@ -177,6 +177,37 @@ def test_retry_after_a_lost_answer_adopts_the_late_room_instead_of_adding_anothe
     assert service.list_active(GUILD_ID)[0].meeting_id == meeting_id
 
 
+def test_stray_rooms_go_with_the_failed_record_but_a_room_adopted_during_the_sweep_stays(
+    service: MeetingService, sandbox: KalturaSandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kaltura_discord.meetings.model import MeetingBackendUnavailable, MeetingRequest
+    from kaltura_discord.meetings.service import Member
+
+    request, host = MeetingRequest.parse("meeting", "Late room"), Member("1000000000000000300", "Host", "viewer")
+    for request_id in ("81", "82"):
+        sandbox.hang_next(seconds=0.5, service="room_room", action="add")
+        with pytest.raises(MeetingBackendUnavailable):
+            service.start(GUILD_ID, request_id, request, host, template_room_id=None)
+        _wait_for_room(sandbox, meeting_id_for(request_id))
+
+    # "81": nobody came back for it: its late room and its failed record go
+    [late] = [r["id"] for r in sandbox.rooms if r["referenceId"] == meeting_id_for("81")]
+    assert service.remove_stray_rooms(GUILD_ID, meeting_id_for("81")) == [late]
+    assert service.repository.find(GUILD_ID, meeting_id_for("81")) is None
+
+    # "82": a repeat of the request adopts the room between the sweep's listing and its claim on the record
+    real_remove_failed = service.repository.remove_failed
+
+    def adopted_first(meeting: Any) -> bool:
+        service.start(GUILD_ID, "82", request, host, template_room_id=None)
+        return real_remove_failed(meeting)
+
+    monkeypatch.setattr(service.repository, "remove_failed", adopted_first)
+    assert service.remove_stray_rooms(GUILD_ID, meeting_id_for("82")) == []
+    live = service.repository.get(GUILD_ID, meeting_id_for("82"))
+    assert live.status == "active" and [r["id"] for r in sandbox.rooms] == [live.room_id]
+
+
 def test_retry_of_a_failed_start_whose_room_never_appeared_creates_it(
     service: MeetingService, sandbox: KalturaSandbox
 ) -> None:

@@ -131,7 +131,10 @@ class FakeRooms:
         return room_id
 
     def find_room_by_reference(self, reference: str) -> str | None:
-        return next((rid for rid, room in self.rooms.items() if room["reference"] == reference), None)
+        return next(iter(self.rooms_by_reference(reference)), None)
+
+    def rooms_by_reference(self, reference: str, limit: int = 25) -> list[str]:
+        return [rid for rid, room in self.rooms.items() if room["reference"] == reference][:limit]
 
     def mark_room_ended(self, room_id: str) -> None:
         self.rooms[room_id]["ended"] = True

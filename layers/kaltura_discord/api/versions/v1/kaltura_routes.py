@@ -19,7 +19,7 @@ from pydantic import Field
 
 from kaltura_discord.api.backends import backends
 from kaltura_discord.api.errors import ERROR_SCHEMA_REF, RETRY_AFTER_SECONDS, ApiError
-from kaltura_discord.api.limits import request_wall_deadline
+from kaltura_discord.api.limits import keeping, request_wall_deadline
 from kaltura_discord.api.security import Reader
 from kaltura_discord.api.versions.v1.routes import VERSION, MeetingId, _allowed, _errors, _guild_config, _member, _ok
 from kaltura_discord.api.versions.v1.schemas import SEMVER, _Response, _Versioned
@@ -172,7 +172,8 @@ async def kaltura_notification(
     from kaltura_discord.discord.rest import DiscordError, get_rest
 
     try:
-        outcome = recordings.handle_notified_entry(event.entry_id, get_rest(), deadline=request_wall_deadline())
+        with keeping():  # the notification's record is written after it
+            outcome = recordings.handle_notified_entry(event.entry_id, get_rest(), deadline=request_wall_deadline())
     except RecordingLookupFailed:
         raise ApiError(
             503, "backend_unavailable", "Kaltura did not answer.", headers={"Retry-After": RETRY_AFTER_SECONDS}

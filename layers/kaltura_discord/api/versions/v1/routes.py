@@ -335,10 +335,12 @@ def _announce(tell: Callable[[Any, Any], None]) -> None:
     """Meetings changed over HTTP are announced in Discord as they are from commands: the same notifications,
     and the meeting's message shows it ended. Discord being unreachable never fails the request."""
     try:
+        from kaltura_discord.api.limits import keeping
         from kaltura_discord.bot import meetings as bot
         from kaltura_discord.discord.rest import get_rest
 
-        tell(bot, get_rest())
+        with keeping():
+            tell(bot, get_rest())
     except Exception as exc:
         log.warning("could not tell Discord about a meeting change", extra={"error": str(exc)})
 
@@ -374,23 +376,24 @@ def _start(
 
 def _schedule(claims: ApiClaims, config: GuildConfig, request: ScheduleRequest, request_id: str) -> JSONResponse:
     """A scheduled meeting, as ``/kaltura-schedule`` makes it: its Discord event and timers, or nothing."""
-    from kaltura_discord.api.limits import request_wall_deadline
+    from kaltura_discord.api.limits import keeping, request_wall_deadline
     from kaltura_discord.bot.schedule import schedule_meeting
     from kaltura_discord.discord.rest import get_rest
 
-    # Within the request's deadline (RequestDeadline): the DynamoDB and Scheduler calls through the deadline scope,
-    # the Discord calls through the same bound on the wall clock.
-    meeting = schedule_meeting(
-        config,
-        claims.guild_id,
-        request_id,
-        request,
-        _member(config, claims),
-        discord=get_rest(),
-        channel_id=None,
-        deadline=request_wall_deadline(),
-        meetings=backends().meetings,
-    )
+    # Within the request's deadline (RequestDeadline), its idempotency record's time kept: the DynamoDB and
+    # Scheduler calls through the deadline scope, the Discord calls through the same bound on the wall clock.
+    with keeping():
+        meeting = schedule_meeting(
+            config,
+            claims.guild_id,
+            request_id,
+            request,
+            _member(config, claims),
+            discord=get_rest(),
+            channel_id=None,
+            deadline=request_wall_deadline(),
+            meetings=backends().meetings,
+        )
     location = f"{VERSION.prefix}/meetings/{meeting.meeting_id}"
     return _ok(MeetingResponse(version=SEMVER, data=MeetingView.of(meeting)), 201, {"Location": location})
 
