@@ -88,7 +88,8 @@ class DiscordGuildDirectory:
         if not isinstance(owner, str) or not owner:
             raise RightsUnavailable("Discord's answer for the server named no owner")
         permissions = {str(role.get("id")): _permissions(role.get("permissions")) for role in roles}
-        return GuildSnapshot(guild_id, owner, permissions)
+        locale = found.get("preferred_locale")
+        return GuildSnapshot(guild_id, owner, permissions, locale if isinstance(locale, str) and locale else None)
 
 
 def _gone(error: DiscordError, *codes: int) -> bool:

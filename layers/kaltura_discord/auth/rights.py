@@ -58,6 +58,9 @@ class GuildSnapshot:
     guild_id: str
     owner_id: str
     role_permissions: Mapping[str, int]
+    preferred_locale: str | None = None
+    """The server's language (Discord's ``preferred_locale``): for what the bot writes about a meeting started or
+    scheduled over the REST API, as an interaction's ``guild_locale`` is for one started from Discord."""
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,7 @@ class MemberRights:
     present: bool
     permissions: int = 0
     role_ids: tuple[str, ...] = ()
+    guild_locale: str | None = None
 
     @property
     def manages_server(self) -> bool:
@@ -187,7 +191,8 @@ class MemberRightsService:
         guild = self._guilds.get((guild_id,), lambda: self.directory.guild(guild_id))
         if guild is None:
             return ABSENT
-        return MemberRights(True, base_permissions(guild, member, self._wall_clock()), member.role_ids)
+        permissions = base_permissions(guild, member, self._wall_clock())
+        return MemberRights(True, permissions, member.role_ids, guild.preferred_locale)
 
     def authorize(self, claims: ApiClaims, scope: str) -> ApiClaims:
         """The claims to act on, with the member's current roles; :class:`AccessRefused` when they may not.
@@ -218,4 +223,4 @@ class MemberRightsService:
                 "The member this token acts as no longer has the Manage Server permission here, so the token "
                 "can no longer change anything. Reading still works.",
             )
-        return replace(claims, role_ids=rights.role_ids)
+        return replace(claims, role_ids=rights.role_ids, guild_locale=rights.guild_locale)

@@ -104,6 +104,9 @@ class ApiClaims:
     token_id: str
     issued_at: int
     expires_at: int
+    guild_locale: str | None = None
+    """Not in the token: the server's language as Discord reports it now, set with the member's current rights
+    (:meth:`~kaltura_discord.auth.rights.MemberRightsService.authorize`) for a write."""
 
 
 @dataclass(frozen=True)

@@ -107,6 +107,8 @@ class _Failure:
 class _Guild:
     owner_id: str
     name: str
+    preferred_locale: str = "en-US"
+    """The server's language (Community servers choose it; others have en-US)."""
     roles: dict[str, dict[str, Any]] = field(default_factory=dict)
     members: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -189,7 +191,7 @@ def _guild_object(guild_id: str, guild: _Guild) -> dict[str, Any]:
         "vanity_url_code": None,
         "premium_tier": 0,
         "premium_subscription_count": 0,
-        "preferred_locale": "en-US",
+        "preferred_locale": guild.preferred_locale,
         "rules_channel_id": None,
         "safety_alerts_channel_id": None,
         "public_updates_channel_id": None,
@@ -692,14 +694,15 @@ class DiscordStandIn:
         owner_id: str,
         name: str = "Local server",
         everyone_permissions: str = DEFAULT_EVERYONE_PERMISSIONS,
+        preferred_locale: str = "en-US",
     ) -> None:
-        """Create the server, or change its owner, name and @everyone permissions (its other roles and members
-        stay). The @everyone role's id is the server's, as on Discord."""
+        """Create the server, or change its owner, name, language and @everyone permissions (its other roles and
+        members stay). The @everyone role's id is the server's, as on Discord."""
         with self._state.lock:
             guild = self._state.guilds.get(guild_id)
             if guild is None:
                 guild = self._state.guilds[guild_id] = _Guild(owner_id, name)
-            guild.owner_id, guild.name = owner_id, name
+            guild.owner_id, guild.name, guild.preferred_locale = owner_id, name, preferred_locale
             guild.roles[guild_id] = _role(guild_id, "@everyone", everyone_permissions, 0)
 
     def set_role(self, guild_id: str, role_id: str, permissions: str, *, name: str | None = None) -> None:

@@ -12,7 +12,9 @@ from kaltura_discord.api.app import create_app
 from kaltura_discord.api.lambda_adapter import LambdaHandler, make_lambda_handler
 from kaltura_discord.config import ConfigService, ConfigStore, DynamoConfigTable
 from kaltura_discord.kaltura import parse_ks
+from kaltura_discord.local.discord_standin import DiscordStandIn
 from kaltura_discord.local.kaltura_sandbox import KalturaSandbox
+from kaltura_discord.meetings.repository import MeetingRepository
 from tests.integration.conftest import SANDBOX_SECRET
 from tests.unit.api.client import LambdaClient
 from tests.unit.auth.support import GUILD, OTHER_USER, USER
@@ -20,6 +22,7 @@ from tests.unit.auth.support import GUILD, OTHER_USER, USER
 pytestmark = pytest.mark.integration
 
 Mint = Callable[..., str]
+NOTIFY_CHANNEL = "1000000000000000888"
 
 
 @pytest.fixture(scope="module")
@@ -89,3 +92,21 @@ def test_kaltura_not_answering_leaves_nothing_half_done(
     failed = client.post("/v1/meetings", json_body={"type": "meeting", "title": "Refused"}, token=mint())
     assert failed.status == 503 and failed.error_code == "backend_unavailable"
     assert client.get("/v1/meetings", params={"status": "all"}, token=mint()).json()["data"]["total"] == 0
+
+
+def test_a_meeting_started_over_http_is_announced_in_the_servers_language(
+    client: LambdaClient, mint: Mint, discord: DiscordStandIn, table_name: str
+) -> None:
+    """No interaction tells the API the server's language: the member-rights look-up reads the server anyway, and
+    its ``preferred_locale`` is kept with the meeting, as ``guild_locale`` is for a start from Discord."""
+    discord.set_guild(GUILD, owner_id=USER, preferred_locale="fr")
+    discord.add_channel(NOTIFY_CHANNEL, GUILD)
+    token = mint()
+    settings = {"notifications": {"enabled": True, "channel_id": NOTIFY_CHANNEL}}
+    assert client.patch("/v1/config", json_body=settings, headers={"If-Match": '"0"'}, token=token).status == 200
+    started = client.post("/v1/meetings", json_body={"type": "webinar", "title": "Revue"}, token=token)
+    assert started.status == 201
+    [notice] = discord.channel_messages(NOTIFY_CHANNEL)
+    assert notice["content"].startswith("**Revue** (Webinaire) a commencé, animé par Integration.")
+    meeting = MeetingRepository().get(GUILD, started.json()["data"]["id"])
+    assert meeting.guild_locale == "fr"  # what is written about it later (the end, the recording) is French too

@@ -363,6 +363,7 @@ def _start(
             _member(config, claims),
             template_room_id=template_room_id,
             limits=limits_for(config),
+            guild_locale=claims.guild_locale,
         )
     except MeetingOutcomeUnknown as exc:  # Kaltura may make the room late: it is looked for and removed later
         from kaltura_discord.bot.late_rooms import schedule_removal
@@ -393,6 +394,7 @@ def _schedule(claims: ApiClaims, config: GuildConfig, request: ScheduleRequest, 
             channel_id=None,
             deadline=request_wall_deadline(),
             meetings=backends().meetings,
+            guild_locale=claims.guild_locale,
         )
     location = f"{VERSION.prefix}/meetings/{meeting.meeting_id}"
     return _ok(MeetingResponse(version=SEMVER, data=MeetingView.of(meeting)), 201, {"Location": location})
