@@ -7,13 +7,16 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from kaltura_discord.api.app import create_app
 from kaltura_discord.api.backends import set_backends
+from kaltura_discord.api.lambda_adapter import LambdaHandler, make_lambda_handler
 from kaltura_discord.auth.keys import clear_keyring
 from kaltura_discord.auth.records import DynamoTokenRecords, TokenRegistry
 from kaltura_discord.auth.tokens import parse_scopes
 from kaltura_discord.config import set_config_service
 from kaltura_discord.local.discord_standin import DiscordStandIn
 from kaltura_discord.local.kaltura_sandbox import KalturaSandbox
+from tests.unit.api.client import LambdaClient
 from tests.unit.auth.support import ALL_SCOPES, GUILD, KEYS_JSON, OTHER_USER, USER
 
 
@@ -53,3 +56,14 @@ def mint(api_backends: str) -> Callable[..., str]:
         ).token
 
     return make
+
+
+@pytest.fixture(scope="module")
+def handler() -> LambdaHandler:
+    """The REST API's Lambda handler, as the function builds it once per container."""
+    return make_lambda_handler(create_app())
+
+
+@pytest.fixture
+def client(handler: LambdaHandler, api_backends: str) -> LambdaClient:
+    return LambdaClient(handler)

@@ -8,8 +8,6 @@ from collections.abc import Callable
 
 import pytest
 
-from kaltura_discord.api.app import create_app
-from kaltura_discord.api.lambda_adapter import LambdaHandler, make_lambda_handler
 from kaltura_discord.config import ConfigService, ConfigStore, DynamoConfigTable
 from kaltura_discord.kaltura import parse_ks
 from kaltura_discord.local.discord_standin import DiscordStandIn
@@ -23,16 +21,6 @@ pytestmark = pytest.mark.integration
 
 Mint = Callable[..., str]
 NOTIFY_CHANNEL = "1000000000000000888"
-
-
-@pytest.fixture(scope="module")
-def handler() -> LambdaHandler:
-    return make_lambda_handler(create_app())
-
-
-@pytest.fixture
-def client(handler: LambdaHandler, api_backends: str) -> LambdaClient:
-    return LambdaClient(handler)
 
 
 def test_start_join_once_and_end(client: LambdaClient, mint: Mint, sandbox: KalturaSandbox) -> None:

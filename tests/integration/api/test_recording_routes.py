@@ -8,8 +8,7 @@ from typing import Any
 
 import pytest
 
-from kaltura_discord.api.app import create_app
-from kaltura_discord.api.lambda_adapter import LambdaHandler, make_lambda_handler
+from kaltura_discord.api.lambda_adapter import LambdaHandler
 from kaltura_discord.bot import attendance, recordings
 from kaltura_discord.kaltura.notifications import sign
 from kaltura_discord.local.discord_standin import DiscordStandIn
@@ -24,11 +23,6 @@ Mint = Callable[..., str]
 SECRET = "notification-secret-for-tests-0123"
 CHANNEL = "1000000000000000222"
 FORM = {"content-type": "application/x-www-form-urlencoded"}
-
-
-@pytest.fixture(scope="module")
-def handler() -> LambdaHandler:
-    return make_lambda_handler(create_app())
 
 
 @pytest.fixture

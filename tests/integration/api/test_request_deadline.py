@@ -15,9 +15,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from kaltura_discord.api.app import create_app
 from kaltura_discord.api.backends import set_backends
-from kaltura_discord.api.lambda_adapter import LambdaHandler, make_lambda_handler
 from kaltura_discord.bot import meetings as bot_meetings
 from kaltura_discord.bot.worker import Worker
 from kaltura_discord.local.discord_standin import DiscordStandIn
@@ -33,16 +31,6 @@ pytestmark = pytest.mark.integration
 
 FUNCTION_SECONDS = 3.0
 NOTIFY_CHANNEL = "1000000000000000888"
-
-
-@pytest.fixture(scope="module")
-def handler() -> LambdaHandler:
-    return make_lambda_handler(create_app())
-
-
-@pytest.fixture
-def client(handler: LambdaHandler, api_backends: str) -> LambdaClient:
-    return LambdaClient(handler)
 
 
 def within_the_function(client: LambdaClient, method: str, url: str, **kwargs: object) -> tuple[Reply, float]:

@@ -11,8 +11,6 @@ from typing import Any
 
 import pytest
 
-from kaltura_discord.api.app import create_app
-from kaltura_discord.api.lambda_adapter import LambdaHandler, make_lambda_handler
 from kaltura_discord.local.discord_standin import DiscordStandIn
 from kaltura_discord.local.kaltura_sandbox import KalturaSandbox
 from kaltura_discord.scheduler import LocalScheduler, install_scheduler
@@ -23,16 +21,6 @@ from tests.unit.auth.support import GUILD
 pytestmark = pytest.mark.integration
 
 Mint = Callable[..., str]
-
-
-@pytest.fixture(scope="module")
-def handler() -> LambdaHandler:
-    return make_lambda_handler(create_app())
-
-
-@pytest.fixture
-def client(handler: LambdaHandler, api_backends: str) -> LambdaClient:
-    return LambdaClient(handler)
 
 
 @pytest.fixture

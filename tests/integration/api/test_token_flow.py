@@ -7,8 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from kaltura_discord.api.app import create_app
-from kaltura_discord.api.lambda_adapter import LambdaHandler, make_lambda_handler
+from kaltura_discord.api.lambda_adapter import LambdaHandler
 from kaltura_discord.auth.records import DynamoTokenRecords, TokenRegistry
 from kaltura_discord.local.discord_standin import DiscordStandIn
 from tests.unit.api.client import LambdaClient
@@ -18,11 +17,6 @@ pytestmark = pytest.mark.integration
 
 Mint = Callable[..., str]
 MANAGERS = "1000000000000000610"
-
-
-@pytest.fixture(scope="module")
-def handler() -> LambdaHandler:
-    return make_lambda_handler(create_app())
 
 
 @pytest.fixture
