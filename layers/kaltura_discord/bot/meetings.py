@@ -409,7 +409,8 @@ def end_button(interaction: Interaction) -> InteractionResponse:
 
 def share_values(meeting: Meeting, shared_by: str, t: Translator = _ENGLISH) -> dict[str, str]:
     """The values of a notification or Share template: the bot's own words (the type, the hint) in ``t``'s
-    language (:func:`card_language`); the template around them stays as the server wrote it."""
+    language (:func:`card_language`); the template around them is the server's own, or a shipped default in
+    ``t``'s language (:func:`~kaltura_discord.config.render_for`)."""
     return {
         "title": meeting.title,
         "type": type_label(t, meeting.type),

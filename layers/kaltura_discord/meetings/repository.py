@@ -372,18 +372,24 @@ class MeetingRepository(dynamodb.TableAdapter):
         return None
 
     def mark_failed(self, meeting: Meeting, reason: str) -> None:
-        """Keep the record (its id is the room's referenceId) so an operator can reconcile; it expires."""
-        self.client.update_item(
-            TableName=self.table,
-            Key=_key(meeting.guild_id, meeting.meeting_id),
-            UpdateExpression="SET #status = :failed, failure = :reason, expires_at = :expires",
-            ExpressionAttributeNames={"#status": "status"},
-            ExpressionAttributeValues={
-                ":failed": {"S": "failed"},
-                ":reason": {"S": reason[:500]},
-                ":expires": {"N": str(int(self._clock()) + FAILED_RETENTION_SECONDS)},
-            },
-        )
+        """Keep the record (its id is the room's referenceId) so an operator can reconcile; it expires. A record
+        that is gone (the late-room sweep took it) is not written again as a stub."""
+        try:
+            self.client.update_item(
+                TableName=self.table,
+                Key=_key(meeting.guild_id, meeting.meeting_id),
+                UpdateExpression="SET #status = :failed, failure = :reason, expires_at = :expires",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={
+                    ":failed": {"S": "failed"},
+                    ":reason": {"S": reason[:500]},
+                    ":expires": {"N": str(int(self._clock()) + FAILED_RETENTION_SECONDS)},
+                },
+            )
+        except Exception as exc:
+            if not dynamodb.is_conditional_check_failure(exc):
+                raise
 
     def set_cleanup_pending(self, meeting: Meeting, end_action: str) -> None:
         self.client.update_item(

@@ -269,6 +269,16 @@ class MeetingService:
             self._remove_room_quietly(meeting, room_id)
             self.repository.delete(meeting)
             raise
+        except MeetingNotFound:
+            # The record went while the room was made: the late-room sweep (remove_stray_rooms) claimed the failed
+            # start this repeat was resuming. Its room goes too; a new attempt starts from nothing.
+            self._remove_room_quietly(meeting, room_id)
+            raise MeetingBackendUnavailable(
+                lazy_gettext(
+                    "An earlier attempt at this meeting was being cleaned up, so it was not started (its Kaltura room "
+                    "was removed again). Please try again."
+                )
+            ) from None
         except MeetingError:
             raise
         except Exception as exc:

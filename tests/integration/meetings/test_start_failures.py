@@ -208,6 +208,33 @@ def test_stray_rooms_go_with_the_failed_record_but_a_room_adopted_during_the_swe
     assert live.status == "active" and [r["id"] for r in sandbox.rooms] == [live.room_id]
 
 
+def test_a_repeat_whose_record_the_sweep_took_while_its_room_was_made_removes_that_room_and_says_try_again(
+    service: MeetingService, sandbox: KalturaSandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kaltura_discord.meetings.model import MeetingBackendUnavailable, MeetingRequest
+    from kaltura_discord.meetings.service import Member
+
+    request, host = MeetingRequest.parse("meeting", "Late room"), Member("1000000000000000300", "Host", "viewer")
+    meeting_id = meeting_id_for("91")
+    sandbox.fail_next(service="room_room", action="add")  # a 503: nothing made, the record stays failed
+    with pytest.raises(MeetingBackendUnavailable):
+        service.start(GUILD_ID, "91", request, host, template_room_id=None)
+    assert service.repository.get(GUILD_ID, meeting_id).status == "failed"
+    real_create = service.rooms.create_room
+
+    def swept_meanwhile(*args: Any, **kwargs: Any) -> str:
+        assert service.remove_stray_rooms(GUILD_ID, meeting_id) == []  # no room yet; the record goes
+        return real_create(*args, **kwargs)
+
+    monkeypatch.setattr(service.rooms, "create_room", swept_meanwhile)
+    with pytest.raises(MeetingBackendUnavailable, match="try again"):
+        service.start(GUILD_ID, "91", request, host, template_room_id=None)
+    assert sandbox.rooms == [] and service.repository.find(GUILD_ID, meeting_id) is None
+    monkeypatch.setattr(service.rooms, "create_room", real_create)
+    again = service.start(GUILD_ID, "91", request, host, template_room_id=None)  # starts from nothing
+    assert again.status == "active" and [r["id"] for r in sandbox.rooms] == [again.room_id]
+
+
 def test_retry_of_a_failed_start_whose_room_never_appeared_creates_it(
     service: MeetingService, sandbox: KalturaSandbox
 ) -> None:
