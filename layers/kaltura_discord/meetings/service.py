@@ -349,15 +349,16 @@ class MeetingService:
         """Remove the rooms carrying the meeting's id that are not its own: what starts whose answers were lost
         left on the account (a REST API start's ``meeting_late_room`` job). Returns the removed room ids.
 
-        A start repeated with the same ``Idempotency-Key`` shares the meeting id. So the rooms are listed first;
-        a meeting still ``failed`` is then claimed by removing its record conditionally, which a repeat adopting a
-        room races against (if the repeat wins, the meeting is live and keeps its room; if the claim wins, the
-        repeat's activation fails and it is told to try again); a start in progress (``creating``) is left alone.
+        A start repeated with the same ``Idempotency-Key`` shares the meeting id. So the rooms are listed first and
+        the record read after: a repeat that makes its record later makes its room later still, out of the list. A
+        start in progress (``creating``) is left alone. A meeting still ``failed`` is claimed by removing its record
+        conditionally, which a repeat adopting a room races against (if the repeat wins, the meeting is live and
+        keeps its room; if the claim wins, the repeat's activation fails and it is told to try again).
         """
+        found = self.rooms.rooms_by_reference(meeting_id)
         current = self.repository.find(guild_id, meeting_id)
         if current is not None and current.status == "creating":
             return []
-        found = self.rooms.rooms_by_reference(meeting_id)
         keep = current.room_id if current is not None else None
         if current is not None and current.status == "failed":
             if not self.repository.remove_failed(current):
