@@ -145,16 +145,19 @@ def test_an_empty_patch_changes_nothing(client: LambdaClient, mint: Mint, memory
     assert memory_config.writes == 0
 
 
-def test_a_patch_with_forty_thousand_unknown_keys_is_refused_quickly_and_briefly(
+def test_a_patch_with_forty_thousand_unknown_keys_is_refused_before_parsing_and_briefly(
     client: LambdaClient, mint: Mint
 ) -> None:
-    import time
+    import json
 
     body = {f"unknown_{n}": n for n in range(40_000)}
-    started = time.perf_counter()
     answer = client.patch("/v1/config", json_body=body, token=mint())
     assert (answer.status, answer.error_code) == (413, "payload_too_large")
-    assert len(answer.text) < 64 * 1024 and time.perf_counter() - started < 1.0
+    assert len(answer.text) < 64 * 1024
+    # the cap comes before any parsing: the same size of broken JSON is refused for its size, not as malformed
+    broken = json.dumps(body).encode()[:-1]
+    answer = client.patch("/v1/config", content=broken, headers={"content-type": "application/json"}, token=mint())
+    assert (answer.status, answer.error_code) == (413, "payload_too_large")
 
 
 def test_a_patch_just_under_the_cap_lists_at_most_twenty_problems(client: LambdaClient, mint: Mint) -> None:
