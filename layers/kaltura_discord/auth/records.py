@@ -20,14 +20,13 @@ Stdlib and the DynamoDB adapter only: the interactions path (``/kaltura-token li
 
 from __future__ import annotations
 
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from kaltura_discord import settings
+from kaltura_discord.auth.expiring import Expiring
 from kaltura_discord.auth.tokens import SCOPES, ApiClaims, Scope, revoked, short_id
 from kaltura_discord.storage import dynamodb
 
@@ -269,11 +268,8 @@ class TokenGate:
             raise ValueError(f"the token cache keeps answers 0 to {MAX_CACHE_SECONDS} seconds")
         self.records = records
         self.ttl_seconds = ttl_seconds
-        self._clock = clock
         self._wall_clock = wall_clock
-        self._max_entries = max_entries
-        self._answers: OrderedDict[str, tuple[bool, float]] = OrderedDict()
-        self._lock = threading.Lock()
+        self._answers: Expiring[bool] = Expiring(ttl_seconds, max_entries, clock)
 
     def check(self, claims: ApiClaims) -> None:
         """Return quietly for a token on record and not revoked; raise ``token_revoked`` otherwise."""
@@ -281,29 +277,16 @@ class TokenGate:
             raise revoked()
 
     def _valid(self, claims: ApiClaims) -> bool:
-        now = self._clock()
-        with self._lock:
-            known = self._answers.get(claims.token_id)
-            if known is not None and now - known[1] < self.ttl_seconds:
-                return known[0]
-        record = self.records.get(claims.guild_id, claims.token_id)
-        valid = (
-            record is not None
-            and record.revoked_at is None
-            and record.user_id == claims.user_id
-            and claims.scopes <= set(record.scopes)
-        )
-        self._remember(claims.token_id, valid, now)
-        return valid
+        def read() -> bool:
+            record = self.records.get(claims.guild_id, claims.token_id)
+            return bool(
+                record is not None
+                and record.revoked_at is None
+                and record.user_id == claims.user_id
+                and claims.scopes <= set(record.scopes)
+            )
 
-    def _remember(self, token_id: str, valid: bool, now: float) -> None:
-        if self.ttl_seconds <= 0:
-            return
-        with self._lock:
-            self._answers[token_id] = (valid, now)
-            self._answers.move_to_end(token_id)
-            while len(self._answers) > self._max_entries:
-                self._answers.popitem(last=False)
+        return self._answers.get((claims.token_id,), read)
 
     def revoke_own(self, claims: ApiClaims) -> TokenRecord:
         """The holder gives the token back (``DELETE /v1/tokens/self``); refused at once in this container."""
@@ -313,7 +296,7 @@ class TokenGate:
         now = int(self._wall_clock())
         if not self.records.revoke(claims.guild_id, claims.token_id, by=claims.user_id, at=now):
             raise revoked()
-        self._remember(claims.token_id, False, self._clock())
+        self._answers.put((claims.token_id,), False)
         return replace(record, revoked_at=now, revoked_by=claims.user_id)
 
 

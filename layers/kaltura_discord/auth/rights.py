@@ -23,14 +23,13 @@ is what any member may do). docs/api.md says so.
 
 from __future__ import annotations
 
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Final, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Final, Protocol
 
 from kaltura_discord import settings
+from kaltura_discord.auth.expiring import Expiring
 from kaltura_discord.logs import get_logger
 
 if TYPE_CHECKING:
@@ -125,33 +124,6 @@ class GuildDirectory(Protocol):
         ...
 
 
-T = TypeVar("T")
-
-
-class _Expiring(Generic[T]):
-    """A small thread-safe map whose entries are trusted for ``ttl`` seconds, oldest dropped beyond ``size``."""
-
-    def __init__(self, ttl: float, size: int, clock: Callable[[], float]) -> None:
-        self._ttl, self._size, self._clock = ttl, size, clock
-        self._items: OrderedDict[tuple[str, ...], tuple[T, float]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[str, ...], load: Callable[[], T]) -> T:
-        now = self._clock()
-        with self._lock:
-            known = self._items.get(key)
-            if known is not None and now - known[1] < self._ttl:
-                return known[0]
-        value = load()
-        if self._ttl > 0:
-            with self._lock:
-                self._items[key] = (value, now)
-                self._items.move_to_end(key)
-                while len(self._items) > self._size:
-                    self._items.popitem(last=False)
-        return value
-
-
 def cache_seconds() -> int:
     """``MEMBER_RIGHTS_CACHE_SECONDS``: how long a container trusts what Discord last said (0-300, 300)."""
     value = settings.integer(CACHE_SETTING, MAX_CACHE_SECONDS)
@@ -180,8 +152,8 @@ class MemberRightsService:
             raise ValueError(f"member rights are kept 0 to {MAX_CACHE_SECONDS} seconds")
         self.directory = directory
         self._wall_clock = wall_clock
-        self._guilds: _Expiring[GuildSnapshot | None] = _Expiring(ttl_seconds, max_entries, clock)
-        self._members: _Expiring[MemberSnapshot | None] = _Expiring(ttl_seconds, max_entries, clock)
+        self._guilds: Expiring[GuildSnapshot | None] = Expiring(ttl_seconds, max_entries, clock)
+        self._members: Expiring[MemberSnapshot | None] = Expiring(ttl_seconds, max_entries, clock)
 
     def rights(self, guild_id: str, user_id: str) -> MemberRights:
         """The member's rights now (within the cache time); :class:`RightsUnavailable` when Discord is unreachable."""
