@@ -52,7 +52,8 @@ from kaltura_discord.local.kaltura_sandbox import notifications as templates
 from kaltura_discord.local.kaltura_sandbox.entries import Entries
 from kaltura_discord.local.kaltura_sandbox.errors import ApiError
 from kaltura_discord.local.kaltura_sandbox.faults import Fault, FaultKind
-from kaltura_discord.local.kaltura_sandbox.rooms import MAX_PAGE_SIZE, STATUS_NO_CONTENT, STATUS_READY, Rooms
+from kaltura_discord.local.kaltura_sandbox.listing import MAX_PAGE_SIZE
+from kaltura_discord.local.kaltura_sandbox.rooms import STATUS_NO_CONTENT, STATUS_READY, Rooms
 from kaltura_discord.local.kaltura_sandbox.sessions import SERVER_PRIVILEGES, Sessions
 from kaltura_discord.local.kaltura_sandbox.state import RecordedRequest, SandboxAppToken, SandboxState
 from kaltura_discord.local.kaltura_sandbox.transport import (

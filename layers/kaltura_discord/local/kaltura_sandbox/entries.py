@@ -11,13 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from kaltura_discord.local.kaltura_sandbox import errors
+from kaltura_discord.local.kaltura_sandbox import errors, listing
 from kaltura_discord.local.kaltura_sandbox.errors import ApiError
-from kaltura_discord.local.kaltura_sandbox.rooms import ENTRY_STATUSES, MAX_PAGE_SIZE, STATUS_READY
+from kaltura_discord.local.kaltura_sandbox.rooms import ENTRY_STATUSES, STATUS_READY
 from kaltura_discord.local.kaltura_sandbox.sessions import Sessions
 from kaltura_discord.local.kaltura_sandbox.state import SandboxState
 
-DEFAULT_PAGE_SIZE = 30
 # entryType (alpha/lib/enums/entryType.php): MEDIA_CLIP; mediaType VIDEO (KalturaMediaType)
 MEDIA_CLIP, MEDIA_TYPE_VIDEO = 1, 1
 _FILTERS = frozenset(
@@ -33,25 +32,20 @@ _FILTERS = frozenset(
         "orderBy",
     }
 )
-_STATUS_FILTERS = ("statusEqual", "statusIn", "statusNotEqual", "statusNotIn")
 _FILTER_TYPES = frozenset({"KalturaBaseEntryFilter", "KalturaMediaEntryFilter"})
-
-
-def _values(text: Any) -> set[str]:
-    return {v.strip() for v in str(text).split(",") if v.strip()}
 
 
 def _matches(entry: Mapping[str, Any], conditions: Mapping[str, Any]) -> bool:
     status, root = str(entry["status"]), entry.get("rootEntryId")
     checks: dict[str, Callable[[Any], bool]] = {
         "idEqual": lambda v: entry["id"] == str(v),
-        "idIn": lambda v: entry["id"] in _values(v),
+        "idIn": lambda v: entry["id"] in listing.values(v),
         "rootEntryIdEqual": lambda v: root == str(v),
-        "rootEntryIdIn": lambda v: root in _values(v),
+        "rootEntryIdIn": lambda v: root in listing.values(v),
         "statusEqual": lambda v: status == str(v),
-        "statusIn": lambda v: status in _values(v),
+        "statusIn": lambda v: status in listing.values(v),
         "statusNotEqual": lambda v: status != str(v),
-        "statusNotIn": lambda v: status not in _values(v),
+        "statusNotIn": lambda v: status not in listing.values(v),
     }
     return all(checks[key](value) for key, value in conditions.items() if key in checks)
 
@@ -125,25 +119,10 @@ class Entries:
         ``idEqual`` nor a status filter lists READY entries only (``setDefaultStatus``,
         api_v3/lib/types/entry/filters/KalturaBaseEntryFilter.php); page sizes above 500 are clamped."""
         self._sessions.require(params, "baseentry", "list")
-        raw_filter = params.get("filter") or {}
-        raw_pager = params.get("pager") or {}
-        if not isinstance(raw_filter, dict) or not isinstance(raw_pager, dict):
-            raise errors.invalid_object_type("filter/pager")
-        filter_type = str(raw_filter.get("objectType", "KalturaBaseEntryFilter"))
-        if filter_type not in _FILTER_TYPES:
-            raise errors.invalid_object_type(filter_type)
-        conditions = {k: v for k, v in raw_filter.items() if k != "objectType" and v is not None}
-        unknown = set(conditions) - _FILTERS
-        if unknown:
-            raise ApiError(
-                "SANDBOX_UNSUPPORTED_FILTER",
-                f"The sandbox does not emulate KalturaBaseEntryFilter fields: {', '.join(sorted(unknown))}",
-            )
-        for name in _STATUS_FILTERS:
-            for value in _values(conditions.get(name, "")):
-                errors.enum(value, name, "KalturaEntryStatus", ENTRY_STATUSES)
-        if "idEqual" not in conditions and not any(name in conditions for name in _STATUS_FILTERS):
-            conditions["statusEqual"] = STATUS_READY
+        conditions, pager = listing.read_filter(
+            params, default_type="KalturaBaseEntryFilter", types=_FILTER_TYPES, fields=_FILTERS
+        )
+        listing.entry_statuses(conditions, ENTRY_STATUSES, STATUS_READY)
         order = str(conditions.get("orderBy", "-createdAt"))
         if order not in {"+createdAt", "-createdAt"}:
             raise ApiError("SANDBOX_UNSUPPORTED_FILTER", f"The sandbox orders by +createdAt/-createdAt, not {order}")
@@ -151,11 +130,8 @@ class Entries:
         found.sort(key=lambda e: int(e["createdAt"]))
         if order.startswith("-"):
             found.reverse()
-        size = min(max(errors.integer(raw_pager.get("pageSize", DEFAULT_PAGE_SIZE), "pageSize"), 1), MAX_PAGE_SIZE)
-        index = max(errors.integer(raw_pager.get("pageIndex", 1), "pageIndex"), 1)
-        page = found[(index - 1) * size : index * size]
         return {
-            "objects": [dict(entry) for entry in page],
+            "objects": [dict(entry) for entry in listing.page(found, pager)],
             "totalCount": len(found),
             "objectType": "KalturaBaseEntryListResponse",
         }

@@ -34,9 +34,8 @@ from typing import Any
 from urllib.parse import quote_plus
 
 from kaltura_discord.kaltura import notifications as signing
-from kaltura_discord.local.kaltura_sandbox import errors
+from kaltura_discord.local.kaltura_sandbox import errors, listing
 from kaltura_discord.local.kaltura_sandbox.errors import ApiError
-from kaltura_discord.local.kaltura_sandbox.rooms import MAX_PAGE_SIZE
 from kaltura_discord.local.kaltura_sandbox.sessions import Sessions
 from kaltura_discord.local.kaltura_sandbox.state import SandboxState
 
@@ -139,10 +138,6 @@ def _system_templates() -> list[dict[str, Any]]:
 def public(template: Mapping[str, Any]) -> dict[str, Any]:
     """What the API answers: internal keys dropped, null fields omitted (as the server's JSON does)."""
     return {k: copy.deepcopy(v) for k, v in template.items() if not k.startswith("_") and v is not None}
-
-
-def _values(text: Any) -> set[str]:
-    return {v.strip() for v in str(text).split(",") if v.strip()}
 
 
 def http_build_query(values: list[tuple[str, Any]]) -> str:
@@ -248,30 +243,18 @@ class Templates:
                 raise errors.template_duplicate_system_name(str(name))
 
     def _listing(self, params: Mapping[str, Any], partner_id: int) -> dict[str, Any]:
-        raw_filter = params.get("filter") or {}
-        raw_pager = params.get("pager") or {}
-        if not isinstance(raw_filter, dict) or not isinstance(raw_pager, dict):
-            raise errors.invalid_object_type("filter/pager")
-        filter_type = str(raw_filter.get("objectType", "KalturaEventNotificationTemplateFilter"))
-        if filter_type not in _FILTER_TYPES:
-            raise errors.invalid_object_type(filter_type)
-        conditions = {k: v for k, v in raw_filter.items() if k != "objectType" and v is not None}
-        unknown = set(conditions) - _FILTERS
-        if unknown:
-            raise ApiError(
-                "SANDBOX_UNSUPPORTED_FILTER",
-                f"The sandbox does not emulate KalturaEventNotificationTemplateFilter fields: "
-                f"{', '.join(sorted(unknown))}",
-            )
+        conditions, pager = listing.read_filter(
+            params, default_type="KalturaEventNotificationTemplateFilter", types=_FILTER_TYPES, fields=_FILTERS
+        )
         checks: dict[str, Callable[[dict[str, Any], Any], bool]] = {
             "idEqual": lambda t, v: str(t["id"]) == str(v),
-            "idIn": lambda t, v: str(t["id"]) in _values(v),
+            "idIn": lambda t, v: str(t["id"]) in listing.values(v),
             "systemNameEqual": lambda t, v: t.get("systemName") == str(v),
-            "systemNameIn": lambda t, v: t.get("systemName") in _values(v),
+            "systemNameIn": lambda t, v: t.get("systemName") in listing.values(v),
             "typeEqual": lambda t, v: t["type"] == str(v),
-            "typeIn": lambda t, v: t["type"] in _values(v),
+            "typeIn": lambda t, v: t["type"] in listing.values(v),
             "statusEqual": lambda t, v: str(t["status"]) == str(v),
-            "statusIn": lambda t, v: str(t["status"]) in _values(v),
+            "statusIn": lambda t, v: str(t["status"]) in listing.values(v),
         }
         found = [
             template
@@ -286,11 +269,8 @@ class Templates:
         found.sort(key=lambda t: (int(t["createdAt"]), int(t["id"])) if "createdAt" in order else int(t["id"]))
         if order.startswith("-"):
             found.reverse()
-        size = min(max(errors.integer(raw_pager.get("pageSize", 30), "pageSize"), 1), MAX_PAGE_SIZE)
-        index = max(errors.integer(raw_pager.get("pageIndex", 1), "pageIndex"), 1)
-        page = found[(index - 1) * size : index * size]
         return {
-            "objects": [public(t) for t in page],
+            "objects": [public(t) for t in listing.page(found, pager)],
             "totalCount": len(found),
             "objectType": "KalturaEventNotificationTemplateListResponse",
         }

@@ -10,13 +10,11 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from kaltura_discord.kaltura.ks import ParsedKs, SessionType
-from kaltura_discord.local.kaltura_sandbox import errors
+from kaltura_discord.local.kaltura_sandbox import errors, listing
 from kaltura_discord.local.kaltura_sandbox.errors import ApiError
 from kaltura_discord.local.kaltura_sandbox.sessions import Sessions
 from kaltura_discord.local.kaltura_sandbox.state import SandboxState
 
-MAX_PAGE_SIZE = 500
-DEFAULT_PAGE_SIZE = 30
 # entryStatus (alpha/lib/enums/entryStatus.php)
 STATUS_READY, STATUS_DELETED, STATUS_NO_CONTENT = 2, 3, 7
 ENTRY_STATUSES = (-2, -1, 0, 1, 2, 3, 4, 5, 6, 7)
@@ -52,27 +50,22 @@ _FILTERS = frozenset(
         "orderBy",
     }
 )
-_STATUS_FILTERS = ("statusEqual", "statusIn", "statusNotEqual", "statusNotIn")
-
-
-def _values(text: Any) -> set[str]:
-    return {v.strip() for v in str(text).split(",") if v.strip()}
 
 
 def _matches(room: Mapping[str, Any], conditions: Mapping[str, Any]) -> bool:
     status = str(room["status"])
     checks: dict[str, Callable[[Any], bool]] = {
         "idEqual": lambda v: room["id"] == str(v),
-        "idIn": lambda v: room["id"] in _values(v),
+        "idIn": lambda v: room["id"] in listing.values(v),
         "referenceIdEqual": lambda v: room.get("referenceId") == str(v),
-        "referenceIdIn": lambda v: room.get("referenceId") in _values(v),
+        "referenceIdIn": lambda v: room.get("referenceId") in listing.values(v),
         "userIdEqual": lambda v: room.get("userId") == str(v),
         "nameLike": lambda v: str(v).lower() in str(room.get("name", "")).lower(),
         "tagsLike": lambda v: str(v).lower() in str(room.get("tags", "")).lower(),
         "statusEqual": lambda v: status == str(v),
-        "statusIn": lambda v: status in _values(v),
+        "statusIn": lambda v: status in listing.values(v),
         "statusNotEqual": lambda v: status != str(v),
-        "statusNotIn": lambda v: status not in _values(v),
+        "statusNotIn": lambda v: status not in listing.values(v),
         "roomTypeEqual": lambda v: str(room["roomType"]) == str(v),
     }
     return all(checks[key](value) for key, value in conditions.items() if key in checks)
@@ -227,25 +220,10 @@ class Rooms:
         - ``KalturaFilterPager``: the page size is clamped to 500, not refused.
         """
         self._sessions.require(params, "room_room", "list")
-        raw_filter = params.get("filter") or {}
-        raw_pager = params.get("pager") or {}
-        if not isinstance(raw_filter, dict) or not isinstance(raw_pager, dict):
-            raise errors.invalid_object_type("filter/pager")
-        filter_type = raw_filter.get("objectType", "KalturaRoomEntryFilter")
-        if filter_type != "KalturaRoomEntryFilter":
-            raise errors.invalid_object_type(str(filter_type))
-        conditions = {k: v for k, v in raw_filter.items() if k != "objectType" and v is not None}
-        unknown = set(conditions) - _FILTERS
-        if unknown:
-            raise ApiError(
-                "SANDBOX_UNSUPPORTED_FILTER",
-                f"The sandbox does not emulate KalturaRoomEntryFilter fields: {', '.join(sorted(unknown))}",
-            )
-        for name in _STATUS_FILTERS:
-            for value in _values(conditions.get(name, "")):
-                errors.enum(value, name, "KalturaEntryStatus", ENTRY_STATUSES)
-        if "idEqual" not in conditions and not any(name in conditions for name in _STATUS_FILTERS):
-            conditions["statusEqual"] = STATUS_READY
+        conditions, pager = listing.read_filter(
+            params, default_type="KalturaRoomEntryFilter", types={"KalturaRoomEntryFilter"}, fields=_FILTERS
+        )
+        listing.entry_statuses(conditions, ENTRY_STATUSES, STATUS_READY)
         rooms = [room for room in self._state.rooms.values() if _matches(room, conditions)]
         order = str(conditions.get("orderBy", "-createdAt"))
         if order not in {"+createdAt", "-createdAt"}:
@@ -253,11 +231,8 @@ class Rooms:
         rooms.sort(key=lambda r: int(r["createdAt"]))  # stable: same second keeps the order of adding
         if order.startswith("-"):
             rooms.reverse()
-        size = min(max(errors.integer(raw_pager.get("pageSize", DEFAULT_PAGE_SIZE), "pageSize"), 1), MAX_PAGE_SIZE)
-        index = max(errors.integer(raw_pager.get("pageIndex", 1), "pageIndex"), 1)
-        page = rooms[(index - 1) * size : index * size]
         return {
-            "objects": [dict(room) for room in page],
+            "objects": [dict(room) for room in listing.page(rooms, pager)],
             "totalCount": len(rooms),
             "objectType": "KalturaRoomEntryListResponse",
         }
